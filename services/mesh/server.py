@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -49,6 +50,15 @@ class Registration:
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     servicer: object
     full_name: str
+
+    @classmethod
+    def of(cls, messages: ModuleType, stubs: ModuleType, service: str, servicer: object) -> Registration:
+        """From a generated `*_pb2` / `*_pb2_grpc` pair and the service's short name."""
+        return cls(
+            add_to_server=getattr(stubs, f"add_{service}Servicer_to_server"),
+            servicer=servicer,
+            full_name=messages.DESCRIPTOR.services_by_name[service].full_name,
+        )
 
 
 @dataclass(frozen=True)
