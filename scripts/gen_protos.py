@@ -60,24 +60,34 @@ def proto_sources(proto_root: Path = PROTO_ROOT) -> list[str]:
     return sorted(sources)
 
 
-def run_protoc(sources: list[str], python_out: Path, descriptor_set_out: Path) -> None:
-    """Run grpc_tools' protoc once over all sources; raise with protoc's exit code on failure."""
-    python_out.mkdir(parents=True, exist_ok=True)
-    descriptor_set_out.parent.mkdir(parents=True, exist_ok=True)
-    arguments = [
-        "grpc_tools.protoc",
-        f"--proto_path={PROTO_ROOT}",
-        f"--proto_path={WELL_KNOWN_TYPES_INCLUDE}",
-        f"--python_out={python_out}",
-        f"--pyi_out={python_out}",
-        f"--grpc_python_out={python_out}",
-        f"--descriptor_set_out={descriptor_set_out}",
-        "--include_imports",
-        *sources,
-    ]
-    exit_code = protoc.main(arguments)
+# Not imported by our protos, yet Envoy's transcoder needs them to render the rich error details the
+# services attach (BadRequest, RequestInfo, ...) as JSON; without them REST errors have an empty body.
+DESCRIPTOR_SET_EXTRAS = ("google/rpc/error_details.proto",)
+
+
+def _protoc(*arguments: str) -> None:
+    exit_code = protoc.main(
+        [
+            "grpc_tools.protoc",
+            f"--proto_path={PROTO_ROOT}",
+            f"--proto_path={WELL_KNOWN_TYPES_INCLUDE}",
+            *arguments,
+        ]
+    )
     if exit_code != 0:
         raise RuntimeError(f"protoc failed with exit code {exit_code}")
+
+
+def run_protoc(sources: list[str], python_out: Path, descriptor_set_out: Path) -> None:
+    """Generate Python from `sources`, and the descriptor set from them plus the extras Envoy needs."""
+    python_out.mkdir(parents=True, exist_ok=True)
+    descriptor_set_out.parent.mkdir(parents=True, exist_ok=True)
+    _protoc(
+        f"--python_out={python_out}", f"--pyi_out={python_out}", f"--grpc_python_out={python_out}", *sources
+    )
+    _protoc(
+        f"--descriptor_set_out={descriptor_set_out}", "--include_imports", *sources, *DESCRIPTOR_SET_EXTRAS
+    )
 
 
 def add_package_markers(python_out: Path) -> None:

