@@ -13,6 +13,7 @@ import grpc
 from opentelemetry import propagate
 
 from services.mesh.context import REQUEST_ID_HEADER, current_request_id
+from services.mesh.identity import identity_headers_var
 
 DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -31,6 +32,10 @@ def _with_context(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDet
     request_id = current_request_id()
     if request_id != "-" and REQUEST_ID_HEADER not in metadata:
         metadata[REQUEST_ID_HEADER] = request_id
+    # the original caller's identity travels with calls made on its behalf
+    for name, value in identity_headers_var.get():
+        if name not in metadata:
+            metadata[name] = value
     return grpc.aio.ClientCallDetails(
         method=details.method,
         timeout=details.timeout,

@@ -21,6 +21,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from services.core.errors import AlphintraError
 from services.mesh import metrics
 from services.mesh.context import REQUEST_ID_HEADER, new_request_id, request_id_var
+from services.mesh.identity import identity_headers, identity_headers_var
 from services.mesh.status import to_rpc_status
 
 log = logging.getLogger("alphintra.rpc")
@@ -44,14 +45,22 @@ def _metadata_value(metadata: tuple[tuple[str, str | bytes], ...] | None, key: s
 class _CallScope:
     """Begins and ends one call's request id, span and metrics."""
 
-    __slots__ = ("_latency", "_method", "_service", "_span", "_started", "_token", "request_id")
+    __slots__ = ("_identity_token", "_method", "_service", "_span", "_started", "_token", "request_id")
 
-    def __init__(self, service: str, method: str, request_id: str, span: trace.Span | None) -> None:
+    def __init__(
+        self,
+        service: str,
+        method: str,
+        request_id: str,
+        identity: tuple[tuple[str, str], ...],
+        span: trace.Span | None,
+    ) -> None:
         self._service = service
         self._method = method
         self.request_id = request_id
         self._span = span
         self._token = request_id_var.set(request_id)
+        self._identity_token = identity_headers_var.set(identity)
         self._started = time.perf_counter()
         metrics.GRPC_IN_FLIGHT.labels(service, method).inc()
 
@@ -77,6 +86,7 @@ class _CallScope:
                 self._span.set_status(Status(StatusCode.ERROR, name))
             self._span.end()
         request_id_var.reset(self._token)
+        identity_headers_var.reset(self._identity_token)
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
@@ -119,7 +129,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     "alphintra.request_id": request_id,
                 },
             )
-        return _CallScope(service, method, request_id, span)
+        return _CallScope(service, method, request_id, identity_headers(metadata), span)
 
     def _wrap_unary(self, behaviour: Behaviour, service: str, method: str, metadata: Any) -> Behaviour:
         async def handle(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
