@@ -1,8 +1,7 @@
 """Wiring of the no-code workflow service.
 
-The generated base servicers answer UNIMPLEMENTED for every RPC whose behaviour has not
-landed yet (the node catalog, workflows, validation, compilation and execution: the
-strategy-engine issue); handlers replace them as it does.
+Workflows are stored per owner with immutable versions; the catalog, validation,
+compilation, execution, templates and traces arrive with the strategy domain.
 """
 
 from collections.abc import Sequence
@@ -10,17 +9,19 @@ from pathlib import Path
 
 from alphintra.workflow.v1 import workflow_service_pb2, workflow_service_pb2_grpc
 from services.mesh.server import Registration, Resources, ServiceDefinition
+from services.workflow.app import WorkflowApp
+from services.workflow.handlers import WorkflowHandlers
 from services.workflow.settings import WorkflowSettings
+from services.workflow.store import WorkflowStore
 
 
-async def build(_resources: Resources) -> Sequence[Registration]:
+async def build(resources: Resources) -> Sequence[Registration]:
+    assert resources.database is not None  # the definition asks for a schema
+    app = WorkflowApp(WorkflowStore(resources.database), resources.clock)
     return [
         Registration.of(
-            workflow_service_pb2,
-            workflow_service_pb2_grpc,
-            "WorkflowService",
-            workflow_service_pb2_grpc.WorkflowServiceServicer(),
-        ),
+            workflow_service_pb2, workflow_service_pb2_grpc, "WorkflowService", WorkflowHandlers(app)
+        )
     ]
 
 

@@ -5,7 +5,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from alphintra.workflow.v1 import workflow_service_pb2, workflow_service_pb2_grpc
+from alphintra.trainer.v1 import dataset_service_pb2, dataset_service_pb2_grpc
 from inference import grpc_service_pb2, grpc_service_pb2_grpc
 from services.gateway.service import DEFINITION as GATEWAY
 from services.mesh.server import start_service
@@ -84,13 +84,13 @@ async def test_health_goes_not_serving_when_stopping(database_url, redis_url):
 
 
 async def test_an_rpc_without_behaviour_yet_answers_unimplemented(database_url, redis_url):
-    settings = WORKFLOW.settings_type.load({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
-    service = await start_service(WORKFLOW, settings)
+    settings = TRAINER.settings_type.load({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    service = await start_service(TRAINER, settings)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
-            stub = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+            stub = dataset_service_pb2_grpc.DatasetServiceStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await stub.ListNodeTypes(workflow_service_pb2.ListNodeTypesRequest())
+                await stub.ListDatasets(dataset_service_pb2.ListDatasetsRequest())
             assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
     finally:
         await service.stop(0)
