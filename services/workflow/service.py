@@ -1,7 +1,7 @@
 """Wiring of the no-code workflow service.
 
-Workflows are stored per owner with immutable versions; the catalog, validation,
-compilation, execution, templates and traces arrive with the strategy domain.
+Workflows are stored per owner with immutable versions; graphs are validated,
+compiled, executed (STRATEGY mode, on inline bars), traced, and cloned from templates.
 """
 
 from collections.abc import Sequence
@@ -10,17 +10,20 @@ from pathlib import Path
 from alphintra.workflow.v1 import workflow_service_pb2, workflow_service_pb2_grpc
 from services.mesh.server import Registration, Resources, ServiceDefinition
 from services.workflow.app import WorkflowApp
+from services.workflow.executions import ExecutionStore
 from services.workflow.handlers import WorkflowHandlers
 from services.workflow.settings import WorkflowSettings
 from services.workflow.store import WorkflowStore
+from services.workflow.strategies import StrategyRuns
 
 
 async def build(resources: Resources) -> Sequence[Registration]:
     assert resources.database is not None  # the definition asks for a schema
     app = WorkflowApp(WorkflowStore(resources.database), resources.clock)
+    runs = StrategyRuns(app, ExecutionStore(resources.database), resources.clock)
     return [
         Registration.of(
-            workflow_service_pb2, workflow_service_pb2_grpc, "WorkflowService", WorkflowHandlers(app)
+            workflow_service_pb2, workflow_service_pb2_grpc, "WorkflowService", WorkflowHandlers(app, runs)
         )
     ]
 

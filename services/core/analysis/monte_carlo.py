@@ -10,8 +10,9 @@ of the equity it was opened with, compounded one after the other):
   and drawdowns both vary: a rough distribution of what the edge could have produced.
 
 For each method: percentiles of final equity and of maximum drawdown, and the
-probability of ruin, the share of paths whose equity ever fell to `ruin_fraction` of
-the starting equity or below. Seeded, so a report can be reproduced exactly.
+probability of ruin, the share of paths whose drawdown from a peak reached
+`ruin_fraction` (0.5: at some point half of the equity was lost). Seeded, so a report
+can be reproduced exactly.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class Distribution:
 @dataclass(frozen=True, slots=True)
 class MonteCarloResult:
     method: Method
+    seed: int
+    initial_equity: float
+    ruin_fraction: float
     simulations: int
     trades: int
     final_equity: Distribution
@@ -112,14 +116,17 @@ def monte_carlo(
     else:
         samples = trade_returns[generator.integers(0, count, size=(simulations, count))]
     paths = _paths(samples, initial_equity)
-    ruined = (paths <= initial_equity * ruin_fraction).any(axis=1)
+    drawdowns = _max_drawdowns(paths)
     return MonteCarloResult(
         method=method,
+        seed=seed,
+        initial_equity=initial_equity,
+        ruin_fraction=ruin_fraction,
         simulations=simulations,
         trades=count,
         final_equity=_describe(paths[:, -1]),
-        max_drawdown=_describe(_max_drawdowns(paths)),
-        probability_of_ruin=float(ruined.mean()),
+        max_drawdown=_describe(drawdowns),
+        probability_of_ruin=float((drawdowns >= ruin_fraction).mean()),
         observed_final_equity=float(observed[-1]),
         observed_max_drawdown=float(_max_drawdowns(observed)),
     )

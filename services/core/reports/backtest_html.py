@@ -94,7 +94,7 @@ class ReportInfo:
     subtitle: str = ""
 
 
-def _format(value: float, kind: str) -> str:
+def format_metric(value: float, kind: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if kind == PERCENT:
@@ -148,7 +148,7 @@ class _Frame:
         lines = []
         for tick in ticks:
             y = float(self.py(np.array([tick]))[0])
-            text = _format(tick, value_format)
+            text = format_metric(tick, value_format)
             lines.append(f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef1f6"/>'
                          f'<text class="axis" x="4" y="{y + 4:.1f}">{html.escape(text)}</text>')  # fmt: skip
         start, end = (
@@ -255,7 +255,7 @@ def _monthly_table(result: BacktestResult) -> str:
 def _metrics_block(result: BacktestResult) -> str:
     values = dataclasses.asdict(result.metrics)
     items = "".join(
-        f"<div><span>{label}</span><span>{_format(values[name], kind)}</span></div>"
+        f"<div><span>{label}</span><span>{format_metric(values[name], kind)}</span></div>"
         for name, (label, kind) in METRIC_FORMATS.items()
         if name in values
     )

@@ -1,16 +1,11 @@
-"""The `alphintra` command line.
-
-Today: `alphintra run` (the whole mesh on the embedded default, as `make run`) and
-`alphintra health` (every endpoint of a running mesh). The workflow, backtest and
-client commands arrive with their services.
-"""
+"""`alphintra run` (the whole mesh on the embedded default, as `make run`) and
+`alphintra health` (every service of a running mesh)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import grpc
@@ -45,23 +40,9 @@ def _health(arguments: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="alphintra", description="Alphintra mesh command line")
-    parser.add_argument("--version", action="version", version=f"alphintra {version('alphintra')}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "run", help="run the whole mesh on the embedded default (as `make run`)"
-    ).set_defaults(handler=_run)
+def register(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="run the whole mesh on the embedded default (as `make run`)")
+    run.set_defaults(handler=_run)
     health = commands.add_parser("health", help="check every service of a running mesh")
     health.add_argument("--run-dir", default=".run", help="the mesh's run directory (default .run)")
     health.set_defaults(handler=_health)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
-    return int(arguments.handler(arguments))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

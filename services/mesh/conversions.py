@@ -1,0 +1,267 @@
+"""Protobuf <-> domain for what several services exchange: bars, backtest configs and results.
+
+The workflow and trainer services both run backtests and return them in the contract's
+shape; translating in one place keeps the two answers identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from alphintra.common.v1 import bar_pb2
+from alphintra.strategy.v1 import backtest_pb2
+from services.core.analysis.monte_carlo import Distribution, Method, MonteCarloResult
+from services.core.analysis.strategy_run import MonteCarloRequest
+from services.core.backtest import BacktestConfig, FillTiming
+from services.core.backtest.engine import BacktestResult
+from services.core.backtest.inputs import Bars
+from services.core.errors import FieldViolation, InvalidArgument
+
+DEFAULT_CASH = 10_000.0
+DEFAULT_EQUITY_POINTS = 2_000
+MAX_EQUITY_POINTS = 100_000
+MAX_INLINE_BARS = 200_000
+# metrics whose domain and contract names agree
+SAME_NAMED_METRICS = (
+    "total_return", "buy_and_hold_return", "annualized_return", "cagr", "annualized_volatility",
+    "sharpe_ratio",
+    "sortino_ratio", "calmar_ratio", "max_drawdown", "average_drawdown", "exposure_time", "win_rate",
+    "profit_factor", "expectancy", "sqn", "kelly_criterion", "alpha", "beta",
+)  # fmt: skip
+
+
+def _timestamp(nanoseconds: int) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromNanoseconds(int(nanoseconds))
+    return stamp
+
+
+def _duration(seconds: float) -> duration_pb2.Duration | None:
+    if not np.isfinite(seconds):
+        return None
+    value = duration_pb2.Duration()
+    value.FromNanoseconds(int(seconds * 1e9))
+    return value
+
+
+def bars_from_proto(series: bar_pb2.BarSeries, field: str = "bars") -> Bars:
+    if len(series.bars) > MAX_INLINE_BARS:
+        raise InvalidArgument(
+            "too many inline bars", [FieldViolation(field, f"at most {MAX_INLINE_BARS:,} bars")]
+        )
+    columns = {name: np.fromiter((getattr(bar, name) for bar in series.bars), dtype=np.float64)
+               for name in ("open", "high", "low", "close", "volume")}  # fmt: skip
+    stamps = np.fromiter((bar.time.ToNanoseconds() for bar in series.bars), dtype=np.int64)
+    try:
+        return Bars.from_arrays(timestamps=stamps, **columns)
+    except InvalidArgument as error:
+        violations = [
+            FieldViolation(f"{field}.{violation.field}", violation.description)
+            for violation in error.violations
+        ]
+        raise InvalidArgument(error.message, violations) from None
+
+
+def config_from_proto(message: backtest_pb2.BacktestConfig, field: str = "backtest_config") -> BacktestConfig:
+    violations = []
+    if message.periods_per_year:
+        violations.append(
+            FieldViolation(f"{field}.periods_per_year", "not supported: annualisation follows the bar times")
+        )
+    if not 0 <= message.max_equity_points <= MAX_EQUITY_POINTS:
+        violations.append(
+            FieldViolation(f"{field}.max_equity_points", f"between 0 and {MAX_EQUITY_POINTS:,}")
+        )
+    if violations:
+        raise InvalidArgument("invalid backtest config", violations)
+    timing = (
+        FillTiming.THIS_CLOSE
+        if message.fill_timing == backtest_pb2.FILL_TIMING_THIS_CLOSE
+        else FillTiming.NEXT_OPEN
+    )
+    try:
+        return BacktestConfig(
+            initial_cash=message.initial_cash or DEFAULT_CASH,
+            commission=message.commission_fraction,
+            slippage=message.slippage_fraction,
+            fill_timing=timing,
+            allow_short=message.allow_short,
+            quantity_step=0.0 if message.fractional_units else 1.0,
+            risk_free_rate=message.risk_free_rate,
+        )
+    except InvalidArgument as error:
+        renamed = {
+            "initial_cash": "initial_cash",
+            "commission": "commission_fraction",
+            "slippage": "slippage_fraction",
+        }
+        raise InvalidArgument(
+            error.message,
+            [
+                FieldViolation(f"{field}.{renamed.get(v.field, v.field)}", v.description)
+                for v in error.violations
+            ],
+        ) from None
+
+
+def config_to_proto(
+    config: BacktestConfig, message: backtest_pb2.BacktestConfig
+) -> backtest_pb2.BacktestConfig:
+    """`message` with the defaults that were applied filled in."""
+    used = backtest_pb2.BacktestConfig()
+    used.CopyFrom(message)
+    used.initial_cash = config.initial_cash
+    used.fill_timing = (backtest_pb2.FILL_TIMING_THIS_CLOSE if config.fill_timing is FillTiming.THIS_CLOSE
+                        else backtest_pb2.FILL_TIMING_NEXT_OPEN)  # fmt: skip
+    used.methodology = message.methodology or backtest_pb2.METHODOLOGY_STANDARD
+    used.max_equity_points = message.max_equity_points or DEFAULT_EQUITY_POINTS
+    return used
+
+
+def monte_carlo_request(
+    message: backtest_pb2.BacktestConfig, field: str = "backtest_config"
+) -> MonteCarloRequest:
+    settings = message.monte_carlo
+    method = (
+        Method.RESHUFFLE if settings.method == backtest_pb2.MONTE_CARLO_METHOD_RESHUFFLE else Method.BOOTSTRAP
+    )
+    return MonteCarloRequest(
+        method=method,
+        simulations=settings.simulations or 1000,
+        seed=settings.seed,
+        ruin_fraction=settings.ruin_drawdown_fraction or 0.5,
+    )
+
+
+def metrics_to_proto(result: BacktestResult, bars: Bars) -> backtest_pb2.BacktestMetrics:
+    metrics = dataclasses.asdict(result.metrics)
+    message = backtest_pb2.BacktestMetrics(
+        start_time=_timestamp(bars.timestamps[0]),
+        end_time=_timestamp(bars.timestamps[-1]),
+        bar_count=len(bars),
+        start_equity=float(result.config.initial_cash),
+        end_equity=metrics["final_equity"],
+        peak_equity=metrics["peak_equity"],
+        commissions_paid=metrics["commissions"],
+        best_trade_return=metrics["best_trade"],
+        worst_trade_return=metrics["worst_trade"],
+        average_trade_return=metrics["average_trade"],
+        correlation_to_benchmark=metrics["correlation"],
+    )
+    for name in SAME_NAMED_METRICS:
+        setattr(message, name, metrics[name])
+    for name in ("trade_count", "longest_winning_streak", "longest_losing_streak"):
+        setattr(message, name, int(metrics[name]))
+    for name in (
+        "max_drawdown_duration",
+        "average_drawdown_duration",
+        "max_trade_duration",
+        "average_trade_duration",
+    ):
+        duration = _duration(metrics[f"{name}_seconds"])
+        if duration is not None:
+            getattr(message, name).CopyFrom(duration)
+    return message
+
+
+def _equity_points(result: BacktestResult, limit: int) -> list[backtest_pb2.EquityPoint]:
+    count = len(result.equity)
+    if count <= limit:
+        chosen = np.arange(count)
+    else:
+        trough = int(np.argmax(result.drawdown))
+        chosen = np.unique(
+            np.concatenate([np.linspace(0, count - 1, limit - 1).round().astype(int), [trough]])
+        )
+    return [
+        backtest_pb2.EquityPoint(bar_index=int(index), time=_timestamp(result.timestamps[index]),
+                                 equity=float(result.equity[index]), drawdown=float(result.drawdown[index]))
+        for index in chosen
+    ]  # fmt: skip
+
+
+_SIDES = {1: backtest_pb2.TRADE_SIDE_LONG, -1: backtest_pb2.TRADE_SIDE_SHORT}
+
+
+def trades_to_proto(result: BacktestResult, symbol: str = "") -> list[backtest_pb2.Trade]:
+    trades = result.trades
+    return [
+        backtest_pb2.Trade(
+            entry_bar_index=int(trades.entry_bar[i]),
+            exit_bar_index=int(trades.exit_bar[i]),
+            entry_time=_timestamp(trades.entry_time[i]),
+            exit_time=_timestamp(trades.exit_time[i]),
+            side=_SIDES.get(int(trades.side[i]), backtest_pb2.TRADE_SIDE_UNSPECIFIED),
+            size=float(trades.size[i]),
+            entry_price=float(trades.entry_price[i]),
+            exit_price=float(trades.exit_price[i]),
+            pnl=float(trades.pnl[i]),
+            return_fraction=float(trades.returns[i]),
+            commission=float(trades.commission[i]),
+            exit_reason=int(trades.exit_reason[i]),
+            symbol=symbol,
+        )
+        for i in range(len(trades))
+    ]
+
+
+def _distribution(distribution: Distribution) -> backtest_pb2.DistributionSummary:
+    values = list(distribution.percentiles.values())
+    return backtest_pb2.DistributionSummary(
+        mean=distribution.mean,
+        standard_deviation=distribution.standard_deviation,
+        minimum=min(values),
+        maximum=max(values),
+        percentiles=[
+            backtest_pb2.Percentile(percentile=p, value=v) for p, v in distribution.percentiles.items()
+        ],
+    )
+
+
+def _scaled(distribution: Distribution, scale: float, shift: float) -> Distribution:
+    """The distribution of `value * scale + shift` (percentiles commute with increasing maps)."""
+    return Distribution(
+        percentiles={p: v * scale + shift for p, v in distribution.percentiles.items()},
+        mean=distribution.mean * scale + shift,
+        standard_deviation=distribution.standard_deviation * abs(scale),
+    )
+
+
+def monte_carlo_to_proto(summary: MonteCarloResult) -> backtest_pb2.MonteCarloSummary:
+    """The summary; sharpe_ratio stays unset: a trade sequence without bar times has none."""
+    return backtest_pb2.MonteCarloSummary(
+        simulations=summary.simulations,
+        method=(backtest_pb2.MONTE_CARLO_METHOD_RESHUFFLE if summary.method is Method.RESHUFFLE
+                else backtest_pb2.MONTE_CARLO_METHOD_BOOTSTRAP),
+        seed=summary.seed,
+        end_equity=_distribution(summary.final_equity),
+        total_return=_distribution(_scaled(summary.final_equity, 1 / summary.initial_equity, -1.0)),
+        max_drawdown=_distribution(summary.max_drawdown),
+        probability_of_ruin=summary.probability_of_ruin,
+        ruin_drawdown_fraction=summary.ruin_fraction,
+    )  # fmt: skip
+
+
+def result_to_proto(
+    result: BacktestResult,
+    bars: Bars,
+    config_message: backtest_pb2.BacktestConfig,
+    *,
+    monte_carlo: MonteCarloResult | None = None,
+    symbol: str = "",
+) -> backtest_pb2.BacktestResult:
+    used = config_to_proto(result.config, config_message)
+    message = backtest_pb2.BacktestResult(
+        metrics=metrics_to_proto(result, bars),
+        equity_curve=_equity_points(result, used.max_equity_points),
+        trade_count=len(result.trades),
+        config=used,
+    )
+    if not config_message.omit_trades:
+        message.trades.extend(trades_to_proto(result, symbol))
+    if monte_carlo is not None:
+        message.monte_carlo.CopyFrom(monte_carlo_to_proto(monte_carlo))
+    return message

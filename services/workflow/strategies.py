@@ -1,0 +1,278 @@
+"""What the workflow service does with graphs: catalog, validate, compile, execute, trace, templates.
+
+Transport-free, like `app.py`: the domain (`services.core.strategy`, `services.core.analysis`)
+computes; this decides which graph a request means, who may use it, and keeps the history.
+STRATEGY executions run synchronously on inline bars and are stored with their result.
+Executions on a stored dataset and MODEL mode need the trainer service (its issue) and
+answer UNIMPLEMENTED until then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from alphintra.common.v1 import bar_pb2
+from alphintra.strategy.v1 import backtest_pb2, strategy_spec_pb2
+from alphintra.workflow.v1 import execution_pb2, node_catalog_pb2, template_pb2, validation_pb2, workflow_pb2
+from services.core import strategy
+from services.core.analysis.strategy_run import run_strategy
+from services.core.errors import FieldViolation, InvalidArgument, NotFound
+from services.core.ownership import Caller, Ownership, Role, require_readable, require_role
+from services.core.paging import next_page_token, page_request
+from services.mesh import conversions
+from services.workflow.app import Page, WorkflowApp
+from services.workflow.executions import ExecutionStore
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSource:
+    """Which graph a request means: a stored workflow (at a version, 0 = latest) or an inline graph."""
+
+    workflow_id: str = ""
+    version: int = 0
+    graph: workflow_pb2.WorkflowGraph | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedGraph:
+    graph: workflow_pb2.WorkflowGraph
+    workflow_id: str
+    version: int
+    display_name: str
+    labels: dict[str, str]
+
+
+def _catalog_version(node_types: list[node_catalog_pb2.NodeType]) -> str:
+    digest = hashlib.sha256()
+    for node_type in node_types:
+        digest.update(node_type.SerializeToString(deterministic=True))
+    return digest.hexdigest()[:16]
+
+
+def _time_ns(stamp: object, present: bool) -> int | None:
+    return stamp.ToNanoseconds() if present else None  # type: ignore[attr-defined]
+
+
+class StrategyRuns:
+    def __init__(
+        self,
+        workflows: WorkflowApp,
+        executions: ExecutionStore,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        self._workflows = workflows
+        self._executions = executions
+        self._clock = clock
+        self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        node_types = strategy.list_node_types()
+        self._catalog = node_types
+        self._catalog_version = _catalog_version(node_types)
+
+    def node_types(self, category: int) -> tuple[list[node_catalog_pb2.NodeType], str]:
+        chosen = [node for node in self._catalog if not category or node.category == category]
+        return chosen, self._catalog_version
+
+    async def resolve(self, caller: Caller, source: GraphSource) -> ResolvedGraph:
+        if source.graph is not None:
+            labels = {node.id: node.label for node in source.graph.nodes}
+            return ResolvedGraph(source.graph, "", 0, "", labels)
+        if not source.workflow_id:
+            raise InvalidArgument(
+                "say which graph", [FieldViolation("source", "give a workflow_id or a graph")]
+            )
+        if source.version:
+            version = await self._workflows.get_version(caller, source.workflow_id, source.version)
+            graph, display_name, number = version.graph, version.display_name, version.version
+        else:
+            workflow = await self._workflows.get(caller, source.workflow_id)
+            graph, display_name, number = workflow.graph, workflow.display_name, workflow.version
+        labels = {node.id: node.label for node in graph.nodes}
+        return ResolvedGraph(graph, source.workflow_id, number, display_name, labels)
+
+    async def validate(
+        self, caller: Caller, source: GraphSource
+    ) -> tuple[bool, list[validation_pb2.ValidationProblem]]:
+        resolved = await self.resolve(caller, source)
+        problems = strategy.validate_graph(resolved.graph)
+        return strategy.is_valid(resolved.graph), problems
+
+    async def compile(
+        self, caller: Caller, source: GraphSource
+    ) -> tuple[strategy_spec_pb2.StrategySpec, str, list[validation_pb2.ValidationProblem]]:
+        resolved = await self.resolve(caller, source)
+        spec, warnings = strategy.compile_with_warnings(
+            resolved.graph, workflow_id=resolved.workflow_id, workflow_version=resolved.version
+        )
+        code = strategy.generate_code(spec, title=resolved.display_name, labels=resolved.labels)
+        return spec, code, warnings
+
+    async def execute(
+        self,
+        caller: Caller,
+        *,
+        workflow_id: str,
+        version: int,
+        mode: int,
+        bars: bar_pb2.BarSeries | None,
+        dataset_id: str,
+        config: backtest_pb2.BacktestConfig,
+        request_id: str,
+    ) -> execution_pb2.Execution:
+        require_role(caller, Role.TRADER)
+        if request_id:
+            earlier = await self._executions.find_by_request_id(caller.user_id, request_id)
+            if earlier is not None:
+                return earlier
+        if mode == execution_pb2.EXECUTION_MODE_MODEL:
+            raise NotImplementedError("MODEL mode runs on the trainer service, which has not landed yet")
+        if mode != execution_pb2.EXECUTION_MODE_STRATEGY:
+            raise InvalidArgument(
+                "choose a mode", [FieldViolation("mode", "EXECUTION_MODE_STRATEGY or _MODEL")]
+            )
+        resolved = await self.resolve(caller, GraphSource(workflow_id=workflow_id, version=version))
+        if bars is None:
+            raise NotImplementedError(
+                f"stored datasets ({dataset_id or 'the graph default'}) arrive with the trainer"
+            )
+        execution = await self._run_strategy(caller, resolved, bars, config)
+        if not await self._executions.insert(execution, Ownership(caller.user_id, caller.organization_id),
+                                             request_id or None, self._clock()):  # fmt: skip
+            earlier = await self._executions.find_by_request_id(caller.user_id, request_id)
+            if earlier is not None:
+                return earlier
+        return execution
+
+    async def _run_strategy(
+        self,
+        caller: Caller,
+        resolved: ResolvedGraph,
+        series: bar_pb2.BarSeries,
+        config: backtest_pb2.BacktestConfig,
+    ) -> execution_pb2.Execution:
+        started = self._clock()
+        spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
+                                      workflow_version=resolved.version)  # fmt: skip
+        bars = conversions.bars_from_proto(series)
+        domain_config = conversions.config_from_proto(config)
+        if config.methodology == backtest_pb2.METHODOLOGY_WALK_FORWARD:
+            raise NotImplementedError("walk-forward executions are not wired to the service yet")
+        monte_carlo = (conversions.monte_carlo_request(config)
+                       if config.methodology == backtest_pb2.METHODOLOGY_MONTE_CARLO else None)  # fmt: skip
+        run = run_strategy(
+            spec,
+            bars,
+            domain_config,
+            start_ns=_time_ns(config.start_time, config.HasField("start_time")),
+            end_ns=_time_ns(config.end_time, config.HasField("end_time")),
+            monte_carlo_request=monte_carlo,
+        )
+        execution_id = self._new_id()
+        execution = execution_pb2.Execution(
+            name=f"workflows/{resolved.workflow_id}/executions/{execution_id}",
+            id=execution_id,
+            workflow_id=resolved.workflow_id,
+            workflow_version=resolved.version,
+            owner_id=caller.user_id,
+            mode=execution_pb2.EXECUTION_MODE_STRATEGY,
+            state=execution_pb2.EXECUTION_STATE_SUCCEEDED,
+            data_content_hash=hashlib.sha256(series.SerializeToString(deterministic=True)).hexdigest(),
+            backtest_config=config,
+            backtest_result=conversions.result_to_proto(
+                run.result, run.bars, config, monte_carlo=run.monte_carlo
+            ),
+        )
+        execution.create_time.FromDatetime(started)
+        execution.start_time.FromDatetime(started)
+        execution.end_time.FromDatetime(self._clock())
+        return execution
+
+    async def get_execution(
+        self, caller: Caller, workflow_id: str, execution_id: str
+    ) -> execution_pb2.Execution:
+        name = f"workflows/{workflow_id}/executions/{execution_id}"
+        found = (
+            await self._executions.get(workflow_id, execution_id) if workflow_id and execution_id else None
+        )
+        if found is None:
+            raise NotFound("execution", name)
+        execution, ownership = found
+        require_readable(caller, ownership, "execution", name)
+        return execution
+
+    async def list_executions(
+        self, caller: Caller, *, workflow_id: str, page_size: int, page_token: str, mode: int, state: int
+    ) -> Page[execution_pb2.Execution]:
+        if workflow_id != "-":
+            await self._workflows.get(caller, workflow_id)  # NOT_FOUND unless the caller may read it
+        filters = {"workflow_id": workflow_id, "mode": mode, "state": state}
+        page = page_request(page_size, page_token, filters)
+        executions, last_key = await self._executions.list(
+            workflow_id=None if workflow_id == "-" else workflow_id,
+            visible_to_user=caller.user_id,
+            visible_to_organization=caller.organization_id if caller.role is Role.ADMIN else "",
+            mode=mode,
+            state=state,
+            page=page,
+        )
+        for execution in executions:
+            if execution.HasField("backtest_result"):
+                execution.backtest_result.ClearField("equity_curve")
+                execution.backtest_result.ClearField("trades")
+        return Page(executions, next_page_token(last_key, filters))
+
+    def templates(
+        self, difficulty: int, tag: str, page_size: int, page_token: str
+    ) -> Page[template_pb2.Template]:
+        chosen = [
+            template
+            for template in strategy.list_templates()
+            if (not difficulty or template.difficulty == difficulty) and (not tag or tag in template.tags)
+        ]
+        filters = {"difficulty": difficulty, "tag": tag}
+        page = page_request(page_size, page_token, filters, default=50)
+        start = int(page.after[0]) if page.after else 0
+        items = chosen[start : start + page.size]
+        more = start + page.size < len(chosen)
+        return Page(items, next_page_token((start + page.size,) if more else None, filters))
+
+    async def clone_template(
+        self, caller: Caller, template_id: str, display_name: str, request_id: str
+    ) -> workflow_pb2.Workflow:
+        template = strategy.get_template(template_id)
+        workflow = workflow_pb2.Workflow(
+            display_name=display_name or template.display_name,
+            description=template.description,
+            graph=template.graph,
+        )
+        return await self._workflows.create(caller, workflow, request_id, template_id=template.id)
+
+    async def trace(
+        self,
+        caller: Caller,
+        source: GraphSource,
+        *,
+        bars: bar_pb2.BarSeries | None,
+        config: backtest_pb2.BacktestConfig,
+        start_ns: int | None,
+        max_bars: int,
+        node_ids: tuple[str, ...],
+    ) -> tuple[strategy.Trace, strategy_spec_pb2.StrategySpec]:
+        resolved = await self.resolve(caller, source)
+        if bars is None:
+            raise NotImplementedError("tracing on a stored dataset arrives with the trainer")
+        spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
+                                      workflow_version=resolved.version)  # fmt: skip
+        domain_bars = conversions.bars_from_proto(bars)
+        start_index = None
+        if start_ns is not None:
+            start_index = int((domain_bars.timestamps < start_ns).sum())
+        domain_config = conversions.config_from_proto(config)
+        result = strategy.trace(
+            spec, domain_bars, domain_config, start_index=start_index, max_bars=max_bars, node_ids=node_ids
+        )
+        return result, spec
