@@ -156,7 +156,10 @@ def valid_graphs(draw: st.DrawFn) -> WorkflowGraph:
             stop_loss_percent=draw(st.sampled_from((0.0, 2.0, 5.0))),
             take_profit_percent=draw(st.sampled_from((0.0, 4.0, 10.0))),
             trailing_stop_percent=draw(st.sampled_from((0.0, 3.0))),
+            ranges={"stop_loss_percent": ParameterRange(low=1.0, high=5.0)},
         )
+        if draw(st.booleans()):
+            builder.connect("risk.risk", "act0.risk")
     return builder.build()
 
 
