@@ -7,18 +7,37 @@ shape; translating in one place keeps the two answers identical.
 from __future__ import annotations
 
 import dataclasses
+from typing import Protocol
 
 import numpy as np
 from google.protobuf import duration_pb2, timestamp_pb2
 
-from alphintra.common.v1 import bar_pb2
+from alphintra.common.v1 import bar_pb2, parameter_pb2
 from alphintra.strategy.v1 import backtest_pb2
 from services.core.analysis.monte_carlo import Distribution, Method, MonteCarloResult
 from services.core.analysis.strategy_run import MonteCarloRequest
+from services.core.analysis.walk_forward import WalkForwardResult
 from services.core.backtest import BacktestConfig, FillTiming
-from services.core.backtest.engine import BacktestResult
 from services.core.backtest.inputs import Bars
+from services.core.backtest.metrics import Metrics
+from services.core.backtest.trades import Trades
 from services.core.errors import FieldViolation, InvalidArgument
+
+
+class Outcome(Protocol):
+    """What a result message is made of: a backtest's, or a walk-forward's stitched curve."""
+
+    @property
+    def timestamps(self) -> np.ndarray: ...
+    @property
+    def equity(self) -> np.ndarray: ...
+    @property
+    def drawdown(self) -> np.ndarray: ...
+    @property
+    def trades(self) -> Trades: ...
+    @property
+    def metrics(self) -> Metrics: ...
+
 
 DEFAULT_CASH = 10_000.0
 DEFAULT_EQUITY_POINTS = 2_000
@@ -136,13 +155,20 @@ def monte_carlo_request(
     )
 
 
-def metrics_to_proto(result: BacktestResult, bars: Bars) -> backtest_pb2.BacktestMetrics:
-    metrics = dataclasses.asdict(result.metrics)
+def metrics_to_proto(result: Outcome, bars: Bars, initial_cash: float) -> backtest_pb2.BacktestMetrics:
+    return metric_values_to_proto(result.metrics, bars.timestamps, initial_cash)
+
+
+def metric_values_to_proto(
+    values: Metrics, timestamps: np.ndarray, initial_cash: float
+) -> backtest_pb2.BacktestMetrics:
+    """The metrics of a run over the bars at `timestamps`."""
+    metrics = dataclasses.asdict(values)
     message = backtest_pb2.BacktestMetrics(
-        start_time=_timestamp(bars.timestamps[0]),
-        end_time=_timestamp(bars.timestamps[-1]),
-        bar_count=len(bars),
-        start_equity=float(result.config.initial_cash),
+        start_time=_timestamp(timestamps[0]),
+        end_time=_timestamp(timestamps[-1]),
+        bar_count=len(timestamps),
+        start_equity=initial_cash,
         end_equity=metrics["final_equity"],
         peak_equity=metrics["peak_equity"],
         commissions_paid=metrics["commissions"],
@@ -167,7 +193,7 @@ def metrics_to_proto(result: BacktestResult, bars: Bars) -> backtest_pb2.Backtes
     return message
 
 
-def _equity_points(result: BacktestResult, limit: int) -> list[backtest_pb2.EquityPoint]:
+def _equity_points(result: Outcome, limit: int) -> list[backtest_pb2.EquityPoint]:
     count = len(result.equity)
     if count <= limit:
         chosen = np.arange(count)
@@ -186,7 +212,7 @@ def _equity_points(result: BacktestResult, limit: int) -> list[backtest_pb2.Equi
 _SIDES = {1: backtest_pb2.TRADE_SIDE_LONG, -1: backtest_pb2.TRADE_SIDE_SHORT}
 
 
-def trades_to_proto(result: BacktestResult, symbol: str = "") -> list[backtest_pb2.Trade]:
+def trades_to_proto(result: Outcome, symbol: str = "") -> list[backtest_pb2.Trade]:
     trades = result.trades
     return [
         backtest_pb2.Trade(
@@ -246,16 +272,17 @@ def monte_carlo_to_proto(summary: MonteCarloResult) -> backtest_pb2.MonteCarloSu
 
 
 def result_to_proto(
-    result: BacktestResult,
+    result: Outcome,
     bars: Bars,
+    config: BacktestConfig,
     config_message: backtest_pb2.BacktestConfig,
     *,
     monte_carlo: MonteCarloResult | None = None,
     symbol: str = "",
 ) -> backtest_pb2.BacktestResult:
-    used = config_to_proto(result.config, config_message)
+    used = config_to_proto(config, config_message)
     message = backtest_pb2.BacktestResult(
-        metrics=metrics_to_proto(result, bars),
+        metrics=metrics_to_proto(result, bars, config.initial_cash),
         equity_curve=_equity_points(result, used.max_equity_points),
         trade_count=len(result.trades),
         config=used,
@@ -264,4 +291,53 @@ def result_to_proto(
         message.trades.extend(trades_to_proto(result, symbol))
     if monte_carlo is not None:
         message.monte_carlo.CopyFrom(monte_carlo_to_proto(monte_carlo))
+    return message
+
+
+def _parameter_value(value: object) -> parameter_pb2.ParameterValue:
+    if isinstance(value, bool):
+        return parameter_pb2.ParameterValue(flag=value)
+    if isinstance(value, int):
+        return parameter_pb2.ParameterValue(integer=value)
+    if isinstance(value, float):
+        return parameter_pb2.ParameterValue(number=value)
+    return parameter_pb2.ParameterValue(text=str(value))
+
+
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class _Stitched:
+    timestamps: np.ndarray
+    equity: np.ndarray
+    drawdown: np.ndarray
+    trades: Trades
+    metrics: Metrics
+
+
+def walk_forward_to_proto(
+    result: WalkForwardResult,
+    input_bars: Bars,
+    config: BacktestConfig,
+    config_message: backtest_pb2.BacktestConfig,
+) -> backtest_pb2.BacktestResult:
+    """The stitched out-of-sample result, with one entry per window (window bars index `input_bars`)."""
+    stitched = _Stitched(
+        result.bars.timestamps, result.equity, result.drawdown, result.trades, result.metrics
+    )
+    message = result_to_proto(stitched, result.bars, config, config_message)
+    times = input_bars.timestamps
+    for window in result.windows:
+        span = window.window
+        entry = message.walk_forward_windows.add(index=span.index)
+        entry.in_sample_start_time.CopyFrom(_timestamp(times[span.in_sample_start]))
+        entry.in_sample_end_time.CopyFrom(_timestamp(times[span.in_sample_end - 1]))
+        entry.out_of_sample_start_time.CopyFrom(_timestamp(times[span.out_of_sample_start]))
+        entry.out_of_sample_end_time.CopyFrom(_timestamp(times[span.out_of_sample_end - 1]))
+        for target, metrics, start, stop in (
+            (entry.in_sample_metrics, window.in_sample_metrics, span.in_sample_start, span.in_sample_end),
+            (entry.out_of_sample_metrics, window.out_of_sample_metrics, span.out_of_sample_start,
+             span.out_of_sample_end),
+        ):  # fmt: skip
+            target.CopyFrom(metric_values_to_proto(metrics, times[start:stop], config.initial_cash))
+        for name, value in window.best_parameters.items():
+            entry.parameters[name].CopyFrom(_parameter_value(value))
     return message

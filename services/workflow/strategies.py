@@ -19,7 +19,10 @@ from alphintra.common.v1 import bar_pb2
 from alphintra.strategy.v1 import backtest_pb2, strategy_spec_pb2
 from alphintra.workflow.v1 import execution_pb2, node_catalog_pb2, template_pb2, validation_pb2, workflow_pb2
 from services.core import strategy
-from services.core.analysis.strategy_run import run_strategy
+from services.core.analysis.strategy_run import run_strategy, run_walk_forward
+from services.core.analysis.walk_forward import Mode
+from services.core.backtest import BacktestConfig
+from services.core.backtest.inputs import Bars
 from services.core.errors import FieldViolation, InvalidArgument, NotFound
 from services.core.ownership import Caller, Ownership, Role, require_readable, require_role
 from services.core.paging import next_page_token, page_request
@@ -155,22 +158,14 @@ class StrategyRuns:
         config: backtest_pb2.BacktestConfig,
     ) -> execution_pb2.Execution:
         started = self._clock()
-        spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
-                                      workflow_version=resolved.version)  # fmt: skip
         bars = conversions.bars_from_proto(series)
         domain_config = conversions.config_from_proto(config)
         if config.methodology == backtest_pb2.METHODOLOGY_WALK_FORWARD:
-            raise NotImplementedError("walk-forward executions are not wired to the service yet")
-        monte_carlo = (conversions.monte_carlo_request(config)
-                       if config.methodology == backtest_pb2.METHODOLOGY_MONTE_CARLO else None)  # fmt: skip
-        run = run_strategy(
-            spec,
-            bars,
-            domain_config,
-            start_ns=_time_ns(config.start_time, config.HasField("start_time")),
-            end_ns=_time_ns(config.end_time, config.HasField("end_time")),
-            monte_carlo_request=monte_carlo,
-        )
+            result = _walk_forward(resolved, bars, domain_config, config)
+        else:
+            spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
+                                          workflow_version=resolved.version)  # fmt: skip
+            result = _standard(spec, bars, domain_config, config)
         execution_id = self._new_id()
         execution = execution_pb2.Execution(
             name=f"workflows/{resolved.workflow_id}/executions/{execution_id}",
@@ -182,9 +177,7 @@ class StrategyRuns:
             state=execution_pb2.EXECUTION_STATE_SUCCEEDED,
             data_content_hash=hashlib.sha256(series.SerializeToString(deterministic=True)).hexdigest(),
             backtest_config=config,
-            backtest_result=conversions.result_to_proto(
-                run.result, run.bars, config, monte_carlo=run.monte_carlo
-            ),
+            backtest_result=result,
         )
         execution.create_time.FromDatetime(started)
         execution.start_time.FromDatetime(started)
@@ -276,3 +269,46 @@ class StrategyRuns:
             spec, domain_bars, domain_config, start_index=start_index, max_bars=max_bars, node_ids=node_ids
         )
         return result, spec
+
+
+def _standard(
+    spec: strategy_spec_pb2.StrategySpec,
+    bars: Bars,
+    domain_config: BacktestConfig,
+    config: backtest_pb2.BacktestConfig,
+) -> backtest_pb2.BacktestResult:
+    monte_carlo = (conversions.monte_carlo_request(config)
+                   if config.methodology == backtest_pb2.METHODOLOGY_MONTE_CARLO else None)  # fmt: skip
+    run = run_strategy(
+        spec,
+        bars,
+        domain_config,
+        start_ns=_time_ns(config.start_time, config.HasField("start_time")),
+        end_ns=_time_ns(config.end_time, config.HasField("end_time")),
+        monte_carlo_request=monte_carlo,
+    )
+    return conversions.result_to_proto(
+        run.result, run.bars, run.result.config, config, monte_carlo=run.monte_carlo
+    )
+
+
+def _walk_forward(
+    resolved: ResolvedGraph, bars: Bars, domain_config: BacktestConfig, config: backtest_pb2.BacktestConfig
+) -> backtest_pb2.BacktestResult:
+    settings = config.walk_forward
+    anchored = settings.window_mode == backtest_pb2.WINDOW_MODE_ANCHORED
+    try:
+        result, used = run_walk_forward(
+            resolved.graph, bars, domain_config,
+            mode=Mode.ANCHORED if anchored else Mode.ROLLING,
+            in_sample_bars=settings.in_sample_bars,
+            out_of_sample_bars=settings.out_of_sample_bars,
+            max_windows=settings.max_windows,
+            end_ns=_time_ns(config.end_time, config.HasField("end_time")),
+        )  # fmt: skip
+    except InvalidArgument as error:
+        prefixed = [
+            FieldViolation(f"backtest_config.walk_forward.{v.field}", v.description) for v in error.violations
+        ]
+        raise InvalidArgument(error.message, prefixed) from None
+    return conversions.walk_forward_to_proto(result, used, domain_config, config)

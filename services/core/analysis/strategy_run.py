@@ -14,7 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from alphintra.strategy.v1.strategy_spec_pb2 import StrategySpec
+from alphintra.workflow.v1.workflow_pb2 import WorkflowGraph
 from services.core.analysis.monte_carlo import Method, MonteCarloResult, monte_carlo
+from services.core.analysis.search import SearchSettings
+from services.core.analysis.walk_forward import Mode, WalkForwardResult, walk_forward
 from services.core.backtest import BacktestConfig
 from services.core.backtest.engine import BacktestResult, run_backtest
 from services.core.backtest.inputs import Bars
@@ -92,3 +95,41 @@ def run_strategy(
             seed=monte_carlo_request.seed,
         )
     return StrategyRun(bars=bars, result=result, monte_carlo=summary)
+
+
+# The in-sample optimisation of a walk-forward backtest: what the product uses when a user
+# asks for walk-forward without an optimisation config of their own (MODEL mode has one).
+DEFAULT_WALK_FORWARD_SEARCH = SearchSettings(objective="sharpe_ratio", n_trials=30, seed=0)
+
+
+def run_walk_forward(
+    graph: WorkflowGraph,
+    bars: Bars,
+    config: BacktestConfig,
+    *,
+    mode: Mode,
+    in_sample_bars: int,
+    out_of_sample_bars: int,
+    max_windows: int = 0,
+    end_ns: int | None = None,
+    settings: SearchSettings = DEFAULT_WALK_FORWARD_SEARCH,
+) -> tuple[WalkForwardResult, Bars]:
+    """Walk-forward over the bars up to `end_ns`; with `max_windows`, only the latest windows.
+    Returns the result and the bars it ran on (its windows index them).
+
+    Rolling windows keep their in-sample length, so the latest `max_windows` of them need
+    in_sample + max_windows × out_of_sample bars; anchored ones then start that much later too.
+    """
+    if max_windows < 0:
+        raise InvalidArgument("invalid walk-forward settings", [FieldViolation("max_windows", "must be ≥ 0")])
+    bars = _until(bars, end_ns)
+    if max_windows and in_sample_bars > 0 and out_of_sample_bars > 0:
+        needed = in_sample_bars + max_windows * out_of_sample_bars
+        if len(bars) > needed:
+            fields = ("open", "high", "low", "close", "volume", "timestamps")
+            bars = Bars.from_arrays(**{name: getattr(bars, name)[-needed:] for name in fields})
+    result = walk_forward(
+        graph, bars, config, mode=mode, in_sample_bars=in_sample_bars, out_of_sample_bars=out_of_sample_bars,
+        settings=settings,
+    )  # fmt: skip
+    return result, bars

@@ -1,6 +1,7 @@
 """The workflow service's strategy RPCs: catalog, validate, compile, execute, history, templates, trace."""
 
 import ast
+import itertools
 
 import grpc
 import pytest
@@ -193,3 +194,39 @@ async def test_trace_explains_each_bar(as_alice, goog_series):
     assert reply.bars[0].bar_index == reply.spec.warmup_bars
     assert all(bar.values for bar in reply.bars)
     assert any(rule.explanation for bar in reply.bars for rule in bar.rules)
+
+
+async def test_execute_walk_forward_optimises_in_sample_and_stitches_out_of_sample(as_alice, goog_series):
+    stored = await _clone(as_alice)
+    config = backtest_pb2.BacktestConfig(
+        allow_short=True,
+        methodology=backtest_pb2.METHODOLOGY_WALK_FORWARD,
+        walk_forward=backtest_pb2.WalkForwardSettings(
+            window_mode=backtest_pb2.WINDOW_MODE_ROLLING,
+            in_sample_bars=400,
+            out_of_sample_bars=200,
+            max_windows=3,
+        ),
+    )
+    request = messages.ExecuteWorkflowRequest(
+        workflow_id=stored.id,
+        mode=execution_pb2.EXECUTION_MODE_STRATEGY,
+        bars=goog_series,
+        backtest_config=config,
+    )
+    result = (await as_alice.ExecuteWorkflow(request)).execution.backtest_result
+    windows = result.walk_forward_windows
+    assert [window.index for window in windows] == [0, 1, 2]
+    assert all(window.parameters for window in windows)
+    assert all(window.in_sample_metrics.bar_count == 400 for window in windows)
+    assert all(window.out_of_sample_metrics.bar_count == 200 for window in windows)
+    for earlier, later in itertools.pairwise(windows):
+        assert earlier.out_of_sample_end_time.ToNanoseconds() < later.out_of_sample_start_time.ToNanoseconds()
+    assert result.metrics.bar_count == 600
+    assert result.metrics.end_time == goog_series.bars[-1].time
+
+    request.backtest_config.walk_forward.in_sample_bars = 0
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await as_alice.ExecuteWorkflow(request)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "backtest_config.walk_forward.in_sample_bars" in str(caught.value.trailing_metadata())
