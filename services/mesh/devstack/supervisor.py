@@ -1,7 +1,9 @@
 """`make run`: the whole mesh on one machine, started in order and stopped in reverse.
 
 PostgreSQL and Redis come first (unless DATABASE_URL / REDIS_URL point elsewhere), then
-the five services on free ports, then Envoy in front of them once each reports SERVING.
+the five services on free ports, then Envoy in front of them once each reports SERVING:
+TLS from a local CA, tokens verified against the gateway's JWKS, the first admin from
+.run/admin.json (see `front_door`).
 The supervisor then watches its children: Ctrl-C or SIGTERM stops everything and exits
 0; a child that dies on its own is named with its log tail, everything else is stopped,
 and the exit code is 1. Nothing it started outlives it.
@@ -13,7 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -23,6 +25,7 @@ from rich.text import Text
 from services.mesh import envoy_config
 from services.mesh.devstack.envoy import EmbeddedEnvoy
 from services.mesh.devstack.errors import DevstackError
+from services.mesh.devstack.front_door import FrontDoorSetup, prepare_front_door
 from services.mesh.devstack.lock import AlreadyRunning, PidLock
 from services.mesh.devstack.logs import describe_failure
 from services.mesh.devstack.ports import distinct_free_ports, port_is_free
@@ -59,6 +62,8 @@ class SupervisorOptions:
     database_url: str | None
     redis_url: str | None
     descriptor_path: Path | None
+    # the developer's variables that shape the front door (admin, issuer, CORS origins)
+    environ: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> SupervisorOptions:
@@ -71,6 +76,7 @@ class SupervisorOptions:
             database_url=environ.get("DATABASE_URL") or None,
             redis_url=environ.get("REDIS_URL") or None,
             descriptor_path=DESCRIPTOR_PATH if DESCRIPTOR_PATH.is_file() else None,
+            environ=dict(environ),
         )
 
 
@@ -91,6 +97,7 @@ class Supervisor:
         self._redis: EmbeddedRedis | None = None
         self._services: list[ServiceProcess] = []
         self._envoy: EmbeddedEnvoy | None = None
+        self._front_door: FrontDoorSetup | None = None
 
     @property
     def logs_dir(self) -> Path:
@@ -130,7 +137,10 @@ class Supervisor:
             raise DevstackError(
                 f"port {self.options.envoy_port} is in use: set ALPHINTRA_ENVOY_PORT to a free port for Envoy"
             )
+        if self.options.descriptor_path is None:
+            raise DevstackError(f"{DESCRIPTOR_PATH} is missing: `make proto` builds it (Envoy routes by it)")
         self.logs_dir.mkdir(parents=True, exist_ok=True)
+        self._front_door = prepare_front_door(self.options.run_dir, self.options.environ)
         database_url = self.options.database_url or self._start_postgres()
         redis_url = self.options.redis_url or self._start_redis()
         endpoints = self._pick_endpoints()
@@ -147,6 +157,9 @@ class Supervisor:
             redis_url=redis_url,
             logs=self._log_paths(),
             descriptor_path=self.options.descriptor_path,
+            ca_certificate=self._front_door.certificates.ca_certificate,
+            admin_email=self._front_door.admin.email,
+            admin_credentials=self._front_door.admin.file,
         )
         write_endpoints(mesh, self.endpoints_path)
         print_summary(mesh, self._console)
@@ -177,11 +190,15 @@ class Supervisor:
         self, endpoints: Sequence[ServiceEndpoint], database_url: str, redis_url: str
     ) -> None:
         self._say(f"starting {', '.join(SERVICE_NAMES)}")
+        assert self._front_door is not None
         for endpoint in endpoints:
+            environment = endpoint.environment(database_url, redis_url)
+            if endpoint.name == "gateway":
+                environment |= self._front_door.gateway_environment
             service = ServiceProcess(
                 endpoint,
                 log_path=self.logs_dir / f"{endpoint.name}.log",
-                environment=endpoint.environment(database_url, redis_url),
+                environment=environment,
                 command=self._service_command,
             )
             self._services.append(service)
@@ -215,12 +232,19 @@ class Supervisor:
         taken = {self.options.envoy_port} | {e.port for e in endpoints} | {e.metrics_port for e in endpoints}
         admin_port = distinct_free_ports(1, avoid=taken)[0]
         config_path = self.options.run_dir / "envoy.yaml"
+        assert self._front_door is not None
+        assert self.options.descriptor_path is not None
+        front_door = envoy_config.FrontDoor(
+            listener_port=self.options.envoy_port,
+            admin_port=admin_port,
+            descriptor_path=self.options.descriptor_path,
+            tls=self._front_door.tls,
+            jwt=self._front_door.jwt,
+            cors_origins=self._front_door.cors_origins,
+        )
         config_path.write_text(
             envoy_config.render(
-                {endpoint.name: (endpoint.host, endpoint.port) for endpoint in endpoints},
-                listener_port=self.options.envoy_port,
-                admin_port=admin_port,
-                descriptor_path=self.options.descriptor_path,
+                {endpoint.name: (endpoint.host, endpoint.port) for endpoint in endpoints}, front_door
             )
         )
         self._say(f"starting Envoy on 127.0.0.1:{self.options.envoy_port}")
