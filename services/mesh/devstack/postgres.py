@@ -17,11 +17,10 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from services.mesh.devstack.errors import DevstackError
 from services.mesh.devstack.logs import describe_failure
+from services.mesh.devstack.managed import ManagedServer
 from services.mesh.devstack.ports import free_port
 from services.mesh.devstack.processes import is_alive
 from services.mesh.devstack.system import ensure_installed, is_root
@@ -58,7 +57,7 @@ def _has_server_programs(bindir: Path) -> bool:
     return all((bindir / program).is_file() for program in ("initdb", "pg_ctl", "postgres", "psql"))
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ManagedServer):
     """One PostgreSQL cluster in `data_dir`, listening on 127.0.0.1 only.
 
     `fsync=False` trades crash safety for speed; test fixtures use it, `make run` does not.
@@ -142,18 +141,6 @@ class EmbeddedPostgres:
                     f"PostgreSQL (pid {pid}) did not stop:\n{stopped.stdout.strip()}", self.log_path
                 )
             )
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- databases -----------------------------------------------------------------------
 

@@ -12,11 +12,10 @@ import signal
 import socket
 import subprocess
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from services.mesh.devstack.errors import DevstackError
 from services.mesh.devstack.logs import describe_failure
+from services.mesh.devstack.managed import ManagedServer
 from services.mesh.devstack.ports import free_port
 from services.mesh.devstack.processes import describe_exit, spawn, terminate, wait_for
 from services.mesh.devstack.system import ensure_installed
@@ -31,7 +30,7 @@ def find_redis_server() -> Path | None:
     return Path(found) if found else None
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(ManagedServer):
     """One `redis-server` on 127.0.0.1, not daemonised: we hold its process."""
 
     def __init__(self, data_dir: Path, port: int | None = None, appendfsync: str = "always") -> None:
@@ -99,18 +98,6 @@ class EmbeddedRedis:
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGKILL)
             self._process.wait()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _answers_ping(self) -> bool:
         try:
