@@ -7,6 +7,7 @@ predictor's budget per streamed message is a few hundred microseconds.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import time
@@ -85,8 +86,11 @@ class _CallScope:
             if name != "OK":
                 self._span.set_status(Status(StatusCode.ERROR, name))
             self._span.end()
-        request_id_var.reset(self._token)
-        identity_headers_var.reset(self._identity_token)
+        # A streaming handler closed from another task (the client cancelled) finishes in a context
+        # that did not create these tokens; that context dies with the task, so there is nothing to undo.
+        with contextlib.suppress(ValueError):
+            request_id_var.reset(self._token)
+            identity_headers_var.reset(self._identity_token)
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
