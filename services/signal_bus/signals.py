@@ -1,0 +1,82 @@
+"""Signals on the log: what is stored for one, and what a bus process keeps after reading one.
+
+A stored entry is the `Signal` as published (owner and missing timestamp filled in) plus the
+publisher's organisation, which the signal itself does not carry but an admin's visibility
+needs. Reading it back, the bus parses it once and keeps the few fields filters compare beside
+the record bytes every subscriber's batch is joined from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from alphintra.signalbus.v1 import signal_pb2
+from services.core.ownership import Caller
+from services.core.signals.filters import Audience, SignalFilter
+from services.signal_bus.log import KeyedEntry, LogRecord, OffsetKey
+from services.signal_bus.wire import encode_record
+
+SIGNALS_TOPIC = "signals"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalEntry:
+    key: OffsetKey
+    offset: str
+    signal: signal_pb2.Signal
+    owner_id: str
+    organization_id: str
+    symbol: str
+    strategy_id: str
+    action: int
+    confidence: float
+    encoded: bytes  # this record inside a SubscribeResponse
+
+
+def signal_decoder(offset_key: Callable[[str], OffsetKey]) -> Callable[[LogRecord], SignalEntry]:
+    def decode(record: LogRecord) -> SignalEntry:
+        signal = signal_pb2.Signal.FromString(record.body)
+        return SignalEntry(
+            key=offset_key(record.offset),
+            offset=record.offset,
+            signal=signal,
+            owner_id=signal.owner_id,
+            organization_id=record.organization_id,
+            symbol=signal.symbol,
+            strategy_id=signal.strategy_id,
+            action=signal.action,
+            confidence=signal.confidence,
+            encoded=encode_record(record.offset, record.body),
+        )
+
+    return decode
+
+
+def idempotency_key(owner_id: str, signal_id: str) -> str:
+    """Signal ids are unique per owner; the length prefix keeps "a:b" + "c" apart from "a" + "b:c"."""
+    return f"{len(owner_id)}:{owner_id}:{signal_id}"
+
+
+def stored_entry(caller: Caller, signal: signal_pb2.Signal) -> KeyedEntry:
+    return KeyedEntry(
+        key=idempotency_key(caller.user_id, signal.signal_id),
+        body=signal.SerializeToString(),
+        organization_id=caller.organization_id,
+    )
+
+
+def acceptor(audience: Audience, signal_filter: SignalFilter) -> Callable[[SignalEntry], bool]:
+    """The per-record test of one subscription, with the cheapest checks first."""
+    owner, organization = audience.owner_id, audience.organization_id
+    if signal_filter.matches_everything:
+        if not organization:
+            return lambda entry: entry.owner_id == owner
+        return lambda entry: entry.owner_id == owner or entry.organization_id == organization
+    matches = signal_filter.matches
+
+    def accept(entry: SignalEntry) -> bool:
+        visible = entry.owner_id == owner or (organization and entry.organization_id == organization)
+        return bool(visible) and matches(entry.symbol, entry.strategy_id, entry.action, entry.confidence)
+
+    return accept
