@@ -69,6 +69,15 @@ class Resources:
     database: asyncpg.Pool | None
     redis: Redis | None
     clock: Clock = utc_now
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def on_close(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run `close` at shutdown, after in-flight calls finish and before the pools close.
+
+        A service's background tasks (workers, batchers, listeners) register their stop here;
+        closers run last-registered first, like an ExitStack.
+        """
+        self.closers.append(close)
 
 
 @dataclass(frozen=True)
@@ -177,10 +186,22 @@ async def start_service(
 ) -> RunningService:
     """Connect, migrate, build and start one service; it reports SERVING when this returns."""
     resources, closers = await _connect(definition, settings)
-    registrations = await definition.build(resources)
-    server, port, health_servicer = await create_server(settings, registrations, tracer=tracer)
+    try:
+        registrations = await definition.build(resources)
+        server, port, health_servicer = await create_server(settings, registrations, tracer=tracer)
+    except BaseException:
+        for close in reversed([*closers, *resources.closers]):
+            await close()
+        raise
     running = RunningService(
-        definition, settings, server, port, health_servicer, resources, registrations, closers=closers
+        definition,
+        settings,
+        server,
+        port,
+        health_servicer,
+        resources,
+        registrations,
+        closers=[*closers, *resources.closers],
     )
     if settings.metrics_port >= 0:
         running.metrics = serve_metrics(settings.host, settings.metrics_port)

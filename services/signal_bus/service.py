@@ -5,8 +5,8 @@ subscription methods are registered with an identity response serializer: their 
 batches already encoded from shared per-record bytes (`wire.py`). Paper trading still answers
 UNIMPLEMENTED (the generated base servicer).
 
-The runtime has its own connections and tasks, which `close_runtime` stops; `__main__` calls it
-between stopping the gRPC server and closing the shared pools.
+The runtime has its own connections and tasks; `build` registers its `close` with the shared
+runtime, which calls it between stopping the gRPC server and closing the shared pools.
 """
 
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from alphintra.signalbus.v1 import (
     webhook_service_pb2,
     webhook_service_pb2_grpc,
 )
-from services.mesh.server import Registration, Resources, RunningService, ServiceDefinition
+from services.mesh.server import Registration, Resources, ServiceDefinition
 from services.signal_bus.handlers import SignalBusHandlers
 from services.signal_bus.runtime import BusRuntime, open_log
 from services.signal_bus.settings import SignalBusSettings
@@ -68,8 +68,8 @@ async def build(resources: Resources) -> Sequence[Registration]:
     assert resources.database is not None  # the definition asks for a schema
     runtime = BusRuntime(settings, open_log(settings), resources.database, resources.clock)
     await runtime.start()
+    resources.on_close(runtime.close)
     handlers = SignalBusHandlers(runtime.signals, runtime.bars, runtime.history)
-    handlers.runtime = runtime  # type: ignore[attr-defined]
     return [
         Registration(
             add_to_server=add_signal_bus_to_server,
@@ -86,22 +86,6 @@ async def build(resources: Resources) -> Sequence[Registration]:
             paper_trading_service_pb2_grpc.PaperTradingServiceServicer(),
         ),
     ]
-
-
-def runtime_of(running: RunningService) -> BusRuntime:
-    for registration in running.registrations:
-        runtime = getattr(registration.servicer, "runtime", None)
-        if isinstance(runtime, BusRuntime):
-            return runtime
-    raise LookupError("no signal bus runtime among the registrations")
-
-
-async def stop_service(running: RunningService, grace: float | None = None) -> None:
-    """Stop in the order that loses nothing: no new calls, in-flight calls answered, bus tasks, pools."""
-    await running.set_serving(False)
-    await running.server.stop(running.settings.grace_period_seconds if grace is None else grace)
-    await runtime_of(running).close()
-    await running.stop(0)
 
 
 DEFINITION = ServiceDefinition(

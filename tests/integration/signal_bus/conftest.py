@@ -11,7 +11,7 @@ from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc, signal_pb2
 from services.core.ownership import Caller, Role
 from services.mesh.identity import caller_metadata
 from services.mesh.server import RunningService, start_service
-from services.signal_bus.service import DEFINITION, stop_service
+from services.signal_bus.service import DEFINITION
 
 ALICE = Caller(user_id="alice", organization_id="acme", role=Role.TRADER)
 BOB = Caller(user_id="bob", organization_id="acme", role=Role.TRADER)
@@ -60,7 +60,7 @@ def bus_settings() -> dict[str, object]:
 async def bus(database_url, redis_url, namespace, bus_settings) -> AsyncIterator[RunningService]:
     running = await start_bus(database_url, redis_url, namespace, **bus_settings)
     yield running
-    await stop_service(running, 0)
+    await running.stop(0)
 
 
 @pytest.fixture

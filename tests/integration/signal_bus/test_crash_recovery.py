@@ -15,7 +15,6 @@ import pytest
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
 from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc
 from services.mesh.devstack import EmbeddedRedis
-from services.signal_bus.service import stop_service
 from tests.helpers import assert_eventually, free_port
 from tests.integration.signal_bus.bus_process import BusProcess
 from tests.integration.signal_bus.conftest import ALICE, As, make_signal, start_bus
@@ -168,7 +167,7 @@ async def test_kill_9_of_redis_keeps_every_acknowledged_signal(database_url, dur
             stub = As(signal_bus_service_pb2_grpc.SignalBusServiceStub(channel), ALICE)
             assert await _publish_until_broken(stub, sent, acked, 0, 2_000) == grpc.StatusCode.OK
     finally:
-        await stop_service(running, 0)
+        await running.stop(0)
     durable_redis.kill()
     durable_redis.start()  # same directory and port: it replays its append-only file
     running = await start_bus(database_url, durable_redis.url, namespace)
@@ -178,5 +177,5 @@ async def test_kill_9_of_redis_keeps_every_acknowledged_signal(database_url, dur
             received = Received()
             await _read_until(stub, "0-0", received, acked[-1])
     finally:
-        await stop_service(running, 0)
+        await running.stop(0)
     assert received.signal_ids[: len(acked)] == acked

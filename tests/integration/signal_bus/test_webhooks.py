@@ -159,7 +159,6 @@ async def test_webhooks_are_managed_per_owner_with_etags(channel, alice_hooks):
 
 
 async def test_a_webhook_url_must_be_https_and_public_by_default(database_url, redis_url, namespace):
-    from services.signal_bus.service import stop_service  # noqa: PLC0415 - a bus with default settings
     from tests.integration.signal_bus.conftest import start_bus  # noqa: PLC0415
 
     running = await start_bus(database_url, redis_url, namespace)
@@ -171,4 +170,4 @@ async def test_a_webhook_url_must_be_https_and_public_by_default(database_url, r
                     await _create(stub, url)
                 assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, url
     finally:
-        await stop_service(running, 0)
+        await running.stop(0)

@@ -1,15 +1,4 @@
--- Datasets (files live in the content-addressed artifact store) and the job queue.
-CREATE TABLE datasets (
-    id           text PRIMARY KEY,
-    owner_id     text NOT NULL,  -- '' for platform datasets, visible to everyone
-    display_name text NOT NULL,
-    content_hash text NOT NULL,
-    row_count    bigint NOT NULL,
-    body         bytea NOT NULL,
-    create_time  timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX datasets_owner ON datasets (owner_id, create_time DESC);
-
+-- The job queue and every job's stored events.
 -- Workers take jobs with FOR UPDATE SKIP LOCKED and hold them under a lease they renew.
 CREATE TABLE jobs (
     id            text PRIMARY KEY,
