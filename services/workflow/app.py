@@ -125,6 +125,11 @@ class WorkflowApp:
     async def get(self, caller: Caller, workflow_id: str) -> workflow_pb2.Workflow:
         return (await self._readable(caller, workflow_id)).workflow
 
+    async def require_owner(self, caller: Caller, workflow_id: str) -> None:
+        """Running a workflow is its owner's: it spends their quota and MODEL mode writes versions."""
+        stored = await self._readable(caller, workflow_id)
+        require_writable(caller, stored.ownership, RESOURCE, _name(workflow_id))
+
     async def list(
         self, caller: Caller, *, page_size: int, page_token: str, query: str, order_by: str, full: bool
     ) -> Page[workflow_pb2.Workflow]:

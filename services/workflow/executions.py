@@ -42,6 +42,16 @@ class ExecutionStore:
         )
         return inserted is not None
 
+    async def update(self, execution: execution_pb2.Execution) -> None:
+        """Store a MODEL execution's new state and result, as its trainer job moved on."""
+        await self._pool.execute(
+            "UPDATE executions SET state = $3, body = $4 WHERE workflow_id = $1 AND id = $2",
+            execution.workflow_id,
+            execution.id,
+            execution.state,
+            execution.SerializeToString(),
+        )
+
     async def get(
         self, workflow_id: str, execution_id: str
     ) -> tuple[execution_pb2.Execution, Ownership] | None:

@@ -108,6 +108,7 @@ class WorkflowHandlers(workflow_service_pb2_grpc.WorkflowServiceServicer):
             bars=request.bars if request.HasField("bars") else None,
             dataset_id=request.dataset_id,
             config=request.backtest_config,
+            model_config=request.model_config if request.HasField("model_config") else None,
             request_id=request.request_id,
         )
         return messages.ExecuteWorkflowResponse(execution=execution)

@@ -1,7 +1,8 @@
 """Wiring of the no-code workflow service.
 
 Workflows are stored per owner with immutable versions; graphs are validated,
-compiled, executed (STRATEGY mode, on inline bars), traced, and cloned from templates.
+compiled, executed (STRATEGY mode here or on the trainer for stored datasets; MODEL mode as
+trainer jobs), traced, and cloned from templates.
 """
 
 from collections.abc import Sequence
@@ -15,12 +16,17 @@ from services.workflow.handlers import WorkflowHandlers
 from services.workflow.settings import WorkflowSettings
 from services.workflow.store import WorkflowStore
 from services.workflow.strategies import StrategyRuns
+from services.workflow.trainer_client import TrainerClient
 
 
 async def build(resources: Resources) -> Sequence[Registration]:
     assert resources.database is not None  # the definition asks for a schema
     app = WorkflowApp(WorkflowStore(resources.database), resources.clock)
-    runs = StrategyRuns(app, ExecutionStore(resources.database), resources.clock)
+    settings = resources.settings
+    assert isinstance(settings, WorkflowSettings)
+    trainer = TrainerClient(settings.trainer_address)
+    resources.on_close(trainer.close)
+    runs = StrategyRuns(app, ExecutionStore(resources.database), resources.clock, trainer)
     return [
         Registration.of(
             workflow_service_pb2, workflow_service_pb2_grpc, "WorkflowService", WorkflowHandlers(app, runs)

@@ -2,9 +2,10 @@
 
 Transport-free, like `app.py`: the domain (`services.core.strategy`, `services.core.analysis`)
 computes; this decides which graph a request means, who may use it, and keeps the history.
-STRATEGY executions run synchronously on inline bars and are stored with their result.
-Executions on a stored dataset and MODEL mode need the trainer service (its issue) and
-answer UNIMPLEMENTED until then.
+STRATEGY executions run synchronously, here on inline bars or on the trainer (`RunBacktest`) on a
+stored dataset, and are stored with their result. MODEL mode starts a trainer job and stores a
+QUEUED execution that follows the job: reading it asks the trainer for the job's state and, once
+the job has ended, keeps its result for good.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 
 from alphintra.common.v1 import bar_pb2
 from alphintra.strategy.v1 import backtest_pb2, strategy_spec_pb2
+from alphintra.trainer.v1 import training_service_pb2
 from alphintra.workflow.v1 import execution_pb2, node_catalog_pb2, template_pb2, validation_pb2, workflow_pb2
 from services.core import strategy
 from services.core.analysis.strategy_run import run_strategy, run_walk_forward
@@ -29,6 +31,7 @@ from services.core.paging import next_page_token, page_request
 from services.mesh import conversions
 from services.workflow.app import Page, WorkflowApp
 from services.workflow.executions import ExecutionStore
+from services.workflow.trainer_client import TrainerClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +69,12 @@ class StrategyRuns:
         workflows: WorkflowApp,
         executions: ExecutionStore,
         clock: Callable[[], datetime],
+        trainer: TrainerClient,
         new_id: Callable[[], str] | None = None,
     ) -> None:
         self._workflows = workflows
         self._executions = executions
+        self._trainer = trainer
         self._clock = clock
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
         node_types = strategy.list_node_types()
@@ -124,6 +129,7 @@ class StrategyRuns:
         bars: bar_pb2.BarSeries | None,
         dataset_id: str,
         config: backtest_pb2.BacktestConfig,
+        model_config: execution_pb2.ModelModeConfig | None = None,
         request_id: str,
     ) -> execution_pb2.Execution:
         require_role(caller, Role.TRADER)
@@ -131,23 +137,97 @@ class StrategyRuns:
             earlier = await self._executions.find_by_request_id(caller.user_id, request_id)
             if earlier is not None:
                 return earlier
-        if mode == execution_pb2.EXECUTION_MODE_MODEL:
-            raise NotImplementedError("MODEL mode runs on the trainer service, which has not landed yet")
-        if mode != execution_pb2.EXECUTION_MODE_STRATEGY:
+        if mode not in (execution_pb2.EXECUTION_MODE_STRATEGY, execution_pb2.EXECUTION_MODE_MODEL):
             raise InvalidArgument(
                 "choose a mode", [FieldViolation("mode", "EXECUTION_MODE_STRATEGY or _MODEL")]
             )
+        if workflow_id:
+            await self._workflows.require_owner(caller, workflow_id)
         resolved = await self.resolve(caller, GraphSource(workflow_id=workflow_id, version=version))
-        if bars is None:
-            raise NotImplementedError(
-                f"stored datasets ({dataset_id or 'the graph default'}) arrive with the trainer"
-            )
-        execution = await self._run_strategy(caller, resolved, bars, config)
+        if mode == execution_pb2.EXECUTION_MODE_MODEL:
+            execution = await self._start_model(
+                caller, resolved, bars=bars, dataset_id=dataset_id, config=config,
+                model_config=model_config, request_id=request_id,
+            )  # fmt: skip
+        elif bars is None:
+            execution = await self._run_on_dataset(caller, resolved, dataset_id, config)
+        else:
+            execution = await self._run_strategy(caller, resolved, bars, config)
         if not await self._executions.insert(execution, Ownership(caller.user_id, caller.organization_id),
                                              request_id or None, self._clock()):  # fmt: skip
             earlier = await self._executions.find_by_request_id(caller.user_id, request_id)
             if earlier is not None:
                 return earlier
+        return execution
+
+    def _new_execution(
+        self, caller: Caller, resolved: ResolvedGraph, mode: int, state: int
+    ) -> execution_pb2.Execution:
+        execution_id = self._new_id()
+        execution = execution_pb2.Execution(
+            name=f"workflows/{resolved.workflow_id}/executions/{execution_id}",
+            id=execution_id,
+            workflow_id=resolved.workflow_id,
+            workflow_version=resolved.version,
+            owner_id=caller.user_id,
+            mode=mode,
+            state=state,
+        )
+        execution.create_time.FromDatetime(self._clock())
+        return execution
+
+    async def _run_on_dataset(
+        self, caller: Caller, resolved: ResolvedGraph, dataset_id: str, config: backtest_pb2.BacktestConfig
+    ) -> execution_pb2.Execution:
+        spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
+                                      workflow_version=resolved.version)  # fmt: skip
+        chosen = dataset_id or spec.data_source.dataset_id
+        if not chosen:
+            raise InvalidArgument(
+                "say which bars to run on",
+                [
+                    FieldViolation(
+                        "data", "send bars, a dataset_id, or choose a dataset in the dataSource node"
+                    )
+                ],
+            )
+        execution = self._new_execution(
+            caller, resolved, execution_pb2.EXECUTION_MODE_STRATEGY, execution_pb2.EXECUTION_STATE_SUCCEEDED
+        )
+        execution.start_time.CopyFrom(execution.create_time)
+        response = await self._trainer.run_backtest(spec, config, dataset_id=chosen)
+        execution.dataset_id = chosen
+        execution.data_content_hash = response.data_content_hash
+        execution.backtest_config.CopyFrom(config)
+        execution.backtest_result.CopyFrom(response.result)
+        execution.end_time.FromDatetime(self._clock())
+        return execution
+
+    async def _start_model(
+        self,
+        caller: Caller,
+        resolved: ResolvedGraph,
+        *,
+        bars: bar_pb2.BarSeries | None,
+        dataset_id: str,
+        config: backtest_pb2.BacktestConfig,
+        model_config: execution_pb2.ModelModeConfig | None,
+        request_id: str,
+    ) -> execution_pb2.Execution:
+        job = _model_job(resolved, bars, dataset_id, config, model_config)
+        execution = self._new_execution(
+            caller, resolved, execution_pb2.EXECUTION_MODE_MODEL, execution_pb2.EXECUTION_STATE_QUEUED
+        )
+        job.display_name = f"{resolved.display_name or resolved.workflow_id} (execution {execution.id})"
+        started = await self._trainer.start_job(
+            resolved.workflow_id, resolved.version, job, f"{request_id}:job" if request_id else ""
+        )
+        execution.job_id = started.id
+        execution.dataset_id = _job_dataset(job)
+        execution.backtest_config.CopyFrom(config)
+        assert model_config is not None  # _model_job checked it
+        execution.model_config.CopyFrom(model_config)
+        _follow_job(execution, started)
         return execution
 
     async def _run_strategy(
@@ -166,19 +246,12 @@ class StrategyRuns:
             spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
                                           workflow_version=resolved.version)  # fmt: skip
             result = _standard(spec, bars, domain_config, config)
-        execution_id = self._new_id()
-        execution = execution_pb2.Execution(
-            name=f"workflows/{resolved.workflow_id}/executions/{execution_id}",
-            id=execution_id,
-            workflow_id=resolved.workflow_id,
-            workflow_version=resolved.version,
-            owner_id=caller.user_id,
-            mode=execution_pb2.EXECUTION_MODE_STRATEGY,
-            state=execution_pb2.EXECUTION_STATE_SUCCEEDED,
-            data_content_hash=hashlib.sha256(series.SerializeToString(deterministic=True)).hexdigest(),
-            backtest_config=config,
-            backtest_result=result,
+        execution = self._new_execution(
+            caller, resolved, execution_pb2.EXECUTION_MODE_STRATEGY, execution_pb2.EXECUTION_STATE_SUCCEEDED
         )
+        execution.data_content_hash = hashlib.sha256(series.SerializeToString(deterministic=True)).hexdigest()
+        execution.backtest_config.CopyFrom(config)
+        execution.backtest_result.CopyFrom(result)
         execution.create_time.FromDatetime(started)
         execution.start_time.FromDatetime(started)
         execution.end_time.FromDatetime(self._clock())
@@ -195,6 +268,12 @@ class StrategyRuns:
             raise NotFound("execution", name)
         execution, ownership = found
         require_readable(caller, ownership, "execution", name)
+        if execution.job_id and execution.state in _UNFINISHED:
+            job = await self._trainer.get_job(execution.job_id)
+            before = execution.state
+            _follow_job(execution, job)
+            if execution.state != before or execution.state == execution_pb2.EXECUTION_STATE_SUCCEEDED:
+                await self._executions.update(execution)
         return execution
 
     async def list_executions(
@@ -312,3 +391,75 @@ def _walk_forward(
         ]
         raise InvalidArgument(error.message, prefixed) from None
     return conversions.walk_forward_to_proto(result, used, domain_config, config)
+
+
+_UNFINISHED = (execution_pb2.EXECUTION_STATE_QUEUED, execution_pb2.EXECUTION_STATE_RUNNING)
+
+# a job's state is an execution's state of the same name
+_STATE_OF_JOB = {
+    training_service_pb2.JOB_STATE_QUEUED: execution_pb2.EXECUTION_STATE_QUEUED,
+    training_service_pb2.JOB_STATE_RUNNING: execution_pb2.EXECUTION_STATE_RUNNING,
+    training_service_pb2.JOB_STATE_SUCCEEDED: execution_pb2.EXECUTION_STATE_SUCCEEDED,
+    training_service_pb2.JOB_STATE_FAILED: execution_pb2.EXECUTION_STATE_FAILED,
+    training_service_pb2.JOB_STATE_CANCELLED: execution_pb2.EXECUTION_STATE_CANCELLED,
+}
+
+
+def _model_job(
+    resolved: ResolvedGraph,
+    bars: bar_pb2.BarSeries | None,
+    dataset_id: str,
+    config: backtest_pb2.BacktestConfig,
+    model_config: execution_pb2.ModelModeConfig | None,
+) -> training_service_pb2.Job:
+    """The trainer job for a MODEL execution (the trainer fills in the compiled spec)."""
+    problems = []
+    if bars is not None:
+        problems.append(FieldViolation("bars", "MODEL mode runs on a stored dataset: upload the bars first"))
+    if model_config is None or model_config.WhichOneof("kind") is None:
+        problems.append(FieldViolation("model_config", "choose optimization or training"))
+    if problems:
+        raise InvalidArgument("MODEL mode needs a dataset and a model_config", problems)
+    assert model_config is not None
+    # compiling here reports graph errors (naming node ids) before a job is queued
+    spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
+                                  workflow_version=resolved.version)  # fmt: skip
+    chosen = dataset_id or spec.data_source.dataset_id
+    if not chosen:
+        raise InvalidArgument(
+            "MODEL mode needs a dataset",
+            [FieldViolation("dataset_id", "give a dataset_id or choose a dataset in the dataSource node")],
+        )
+    job = training_service_pb2.Job()
+    if model_config.WhichOneof("kind") == "optimization":
+        job.kind = training_service_pb2.JOB_KIND_OPTIMIZATION
+        job.config.optimization.dataset_id = chosen
+        job.config.optimization.backtest.CopyFrom(config)
+        job.config.optimization.optimization.CopyFrom(model_config.optimization)
+    else:
+        job.kind = training_service_pb2.JOB_KIND_TRAINING
+        job.config.training.dataset_id = chosen
+        job.config.training.backtest.CopyFrom(config)
+        job.config.training.training.CopyFrom(model_config.training)
+    return job
+
+
+def _job_dataset(job: training_service_pb2.Job) -> str:
+    which = job.config.WhichOneof("config")
+    return getattr(job.config, which).dataset_id if which else ""
+
+
+def _follow_job(execution: execution_pb2.Execution, job: training_service_pb2.Job) -> None:
+    """Copy a trainer job's state, timing, error and result into its MODEL execution."""
+    execution.state = _STATE_OF_JOB.get(job.state, execution.state)
+    if job.HasField("start_time"):
+        execution.start_time.CopyFrom(job.start_time)
+    if job.HasField("end_time"):
+        execution.end_time.CopyFrom(job.end_time)
+    if job.HasField("error"):
+        execution.error.CopyFrom(job.error)
+    which = job.result.WhichOneof("result")
+    if which == "optimization":
+        execution.optimization_result.CopyFrom(job.result.optimization)
+    elif which == "training":
+        execution.training_result.CopyFrom(job.result.training)

@@ -7,6 +7,7 @@ import grpc
 import pytest
 from backtesting.test import GOOG
 from google.protobuf import timestamp_pb2
+from google.rpc import error_details_pb2, status_pb2
 
 from alphintra.common.v1 import bar_pb2
 from alphintra.strategy.v1 import backtest_pb2
@@ -164,17 +165,19 @@ async def test_bad_requests_are_refused_and_store_nothing(as_alice, as_bob, goog
             workflow_id=stored.id, mode=execution_pb2.EXECUTION_MODE_STRATEGY, bars=few,
         ))  # fmt: skip
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    for unfinished in (
-        messages.ExecuteWorkflowRequest(
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await as_alice.ExecuteWorkflow(messages.ExecuteWorkflowRequest(
             workflow_id=stored.id, mode=execution_pb2.EXECUTION_MODE_MODEL, bars=goog_series
-        ),
-        messages.ExecuteWorkflowRequest(
+        ))  # fmt: skip
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {"bars", "model_config"} <= _violated_fields(caught.value)
+    # this fixture's workflow service has no trainer: a stored dataset cannot be reached
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await as_alice.ExecuteWorkflow(messages.ExecuteWorkflowRequest(
             workflow_id=stored.id, mode=execution_pb2.EXECUTION_MODE_STRATEGY, dataset_id="d1"
-        ),
-    ):
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await as_alice.ExecuteWorkflow(unfinished)
-        assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        ))  # fmt: skip
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "TRAINER_ADDRESS" in caught.value.details()
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await as_bob.ExecuteWorkflow(messages.ExecuteWorkflowRequest(
             workflow_id=stored.id, mode=execution_pb2.EXECUTION_MODE_STRATEGY, bars=goog_series,
@@ -230,3 +233,15 @@ async def test_execute_walk_forward_optimises_in_sample_and_stitches_out_of_samp
         await as_alice.ExecuteWorkflow(request)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "backtest_config.walk_forward.in_sample_bars" in str(caught.value.trailing_metadata())
+
+
+def _violated_fields(error: grpc.aio.AioRpcError) -> set[str]:
+    for key, value in error.trailing_metadata():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    bad = error_details_pb2.BadRequest()
+                    detail.Unpack(bad)
+                    return {violation.field for violation in bad.field_violations}
+    return set()

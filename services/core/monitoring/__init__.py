@@ -1,0 +1,1 @@
+"""Model monitoring that needs no transport: drift statistics against a training reference."""
