@@ -191,8 +191,9 @@ class Supervisor:
     ) -> None:
         self._say(f"starting {', '.join(SERVICE_NAMES)}")
         assert self._front_door is not None
+        peers = peer_environment(endpoints, self.options.run_dir / "artifacts")
         for endpoint in endpoints:
-            environment = endpoint.environment(database_url, redis_url)
+            environment = endpoint.environment(database_url, redis_url) | peers.get(endpoint.name, {})
             if endpoint.name == "gateway":
                 environment |= self._front_door.gateway_environment
             service = ServiceProcess(
@@ -351,3 +352,19 @@ def main() -> int:
         console.print(Text.assemble(("error: ", "bold red"), str(error)), soft_wrap=True)
         return 1
     return Supervisor(options, console=console).run()
+
+
+def peer_environment(endpoints: Sequence[ServiceEndpoint], artifacts_root: Path) -> dict[str, dict[str, str]]:
+    """Per service, where its peers listen and where the shared artifact store is.
+
+    Services talk to each other directly on the private network (not through Envoy, which is the
+    front door for clients); the trainer and the predictor share one content-addressed store.
+    """
+    address = {endpoint.name: endpoint.address for endpoint in endpoints}
+    return {
+        "workflow": {"ALPHINTRA_WORKFLOW__TRAINER_ADDRESS": address["trainer"]},
+        "trainer": {
+            "ALPHINTRA_TRAINER__WORKFLOW_ADDRESS": address["workflow"],
+            "ALPHINTRA_TRAINER__ARTIFACTS_ROOT": str(artifacts_root),
+        },
+    }
