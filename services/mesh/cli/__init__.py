@@ -2,8 +2,11 @@
 
 Offline, with no service running: `alphintra workflow validate|compile FILE` and
 `alphintra backtest --data FILE --workflow FILE`. Against a local mesh: `alphintra run`
-(as `make run`) and `alphintra health`. Exit codes: 0 success, 1 the input was refused
-(its problems are printed), 2 the command line itself was wrong.
+(as `make run`) and `alphintra health`. Against any mesh, through Envoy over TLS (see
+`connection.py` for where the address and credentials come from): `login`, `whoami`,
+`datasets`, `workflows`, `jobs`, `backtests`, `models`, `deployments`, `signals`, `webhooks`,
+`paper`. Exit codes: 0 success, 1 the input was refused (its problems are printed), 2 the
+command line itself was wrong; remote commands add 3-6 (`remote_output.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ import argparse
 import sys
 from importlib.metadata import version
 
-from services.mesh.cli import mesh_commands, offline_commands
+from services.mesh.cli import (
+    mesh_commands,
+    offline_commands,
+    remote_data,
+    remote_live,
+    remote_workflows,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     mesh_commands.register(commands)
     offline_commands.register(commands)
+    remote_workflows.register(commands)
+    remote_data.register(commands)
+    remote_live.register(commands)
     return parser
 
 

@@ -361,10 +361,16 @@ def peer_environment(endpoints: Sequence[ServiceEndpoint], artifacts_root: Path)
     front door for clients); the trainer and the predictor share one content-addressed store.
     """
     address = {endpoint.name: endpoint.address for endpoint in endpoints}
-    return {
-        "workflow": {"ALPHINTRA_WORKFLOW__TRAINER_ADDRESS": address["trainer"]},
+    wanted = {
+        "workflow": {"ALPHINTRA_WORKFLOW__TRAINER_ADDRESS": address.get("trainer")},
         "trainer": {
-            "ALPHINTRA_TRAINER__WORKFLOW_ADDRESS": address["workflow"],
+            "ALPHINTRA_TRAINER__WORKFLOW_ADDRESS": address.get("workflow"),
             "ALPHINTRA_TRAINER__ARTIFACTS_ROOT": str(artifacts_root),
         },
+    }
+    # a partial mesh (tests) leaves out the variables of peers it does not run
+    return {
+        service: {name: value for name, value in variables.items() if value}
+        for service, variables in wanted.items()
+        if service in address
     }

@@ -39,6 +39,7 @@ from services.mesh.devstack import EmbeddedEnvoy
 from services.mesh.devstack.logs import tail
 from services.mesh.devstack.ports import distinct_free_ports
 from services.mesh.devstack.service_process import ServiceEndpoint, ServiceProcess
+from services.mesh.devstack.supervisor import peer_environment
 from services.mesh.devstack.tls import ensure_local_certificates
 from services.mesh.envoy_config import FrontDoor, JwtSettings, RateLimits, TlsFiles
 
@@ -203,8 +204,9 @@ def mesh_behind_envoy(
         }
         processes: list[ServiceProcess] = []
         stack.callback(_stop_all, processes)
+        peers = peer_environment(list(endpoints.values()), run_dir / "artifacts")
         for endpoint in endpoints.values():
-            environment = endpoint.environment(database_url, redis_url)
+            environment = endpoint.environment(database_url, redis_url) | peers.get(endpoint.name, {})
             # nothing is in flight when a test session ends: no need to wait for it
             environment[f"ALPHINTRA_{endpoint.name.upper()}__GRACE_PERIOD_SECONDS"] = "1"
             if endpoint.name == "gateway":
