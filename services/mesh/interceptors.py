@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from services.core.errors import AlphintraError
 from services.mesh import metrics
 from services.mesh.context import REQUEST_ID_HEADER, new_request_id, request_id_var
+from services.mesh.dependencies import as_unavailable
 from services.mesh.identity import identity_headers, identity_headers_var
 from services.mesh.status import to_rpc_status
 
@@ -66,9 +67,13 @@ class _CallScope:
         metrics.GRPC_IN_FLIGHT.labels(service, method).inc()
 
     async def fail(self, context: grpc.aio.ServicerContext, error: BaseException) -> None:
-        status = to_rpc_status(error, self.request_id)
+        unavailable = as_unavailable(error)
+        status = to_rpc_status(unavailable or error, self.request_id)
         if isinstance(error, AlphintraError | NotImplementedError):
             log.info("%s/%s -> %s: %s", self._service, self._method, status.code, status.message)
+        elif unavailable is not None:
+            log.warning("%s/%s -> UNAVAILABLE: %s (request id %s)", self._service, self._method,
+                        type(error).__name__, self.request_id)  # fmt: skip
         else:
             log.exception("%s/%s failed (request id %s)", self._service, self._method, self.request_id)
         if self._span is not None:

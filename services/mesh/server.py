@@ -28,6 +28,7 @@ from opentelemetry import trace
 from redis.asyncio import Redis
 
 from services.mesh.database import apply_migrations, create_pool
+from services.mesh.dependencies import DependencyWatchdog
 from services.mesh.interceptors import ServerInterceptor
 from services.mesh.metrics import MetricsEndpoint, serve_metrics
 from services.mesh.redis import connect_redis
@@ -137,6 +138,7 @@ class RunningService:
     registrations: Sequence[Registration]
     metrics: MetricsEndpoint | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    watchdog: DependencyWatchdog | None = None
 
     async def set_serving(self, serving: bool) -> None:
         status = (
@@ -146,6 +148,9 @@ class RunningService:
             await self.health.set(name, status)
 
     async def stop(self, grace: float | None = None) -> None:
+        if self.watchdog is not None:
+            # first: health must not flip back to SERVING while the service drains
+            await self.watchdog.stop()
         await self.set_serving(False)
         await self.server.stop(self.settings.grace_period_seconds if grace is None else grace)
         for close in reversed(self.closers):
@@ -206,7 +211,24 @@ async def start_service(
     if settings.metrics_port >= 0:
         running.metrics = serve_metrics(settings.host, settings.metrics_port)
     await running.set_serving(True)
+    watchdog = DependencyWatchdog(
+        _probes(resources),
+        running.set_serving,
+        interval_seconds=settings.dependency_check_interval_seconds,
+        timeout_seconds=max(1.0, settings.dependency_check_interval_seconds),
+    )
+    watchdog.start()
+    running.watchdog = watchdog
     return running
+
+
+def _probes(resources: Resources) -> dict[str, Callable[[], Awaitable[object]]]:
+    probes: dict[str, Callable[[], Awaitable[object]]] = {}
+    if resources.database is not None:
+        probes["postgresql"] = lambda: resources.database.fetchval("SELECT 1")  # type: ignore[union-attr]
+    if resources.redis is not None:
+        probes["redis"] = resources.redis.ping  # type: ignore[assignment]
+    return probes
 
 
 async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:

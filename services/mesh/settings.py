@@ -70,6 +70,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error|critical)$")
     # how long start-up waits for PostgreSQL / Redis before giving up
     dependency_timeout_seconds: float = Field(30.0, ge=0.0, le=600.0)
+    # how often health checks PostgreSQL / Redis (NOT_SERVING while one is down); 0 turns it off
+    dependency_check_interval_seconds: float = Field(2.0, ge=0.0, le=300.0)
     max_message_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     tracing: TracingSettings = TracingSettings()
 

@@ -8,7 +8,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from alphintra.trainer.v1 import dataset_service_pb2, dataset_service_pb2_grpc
 from inference import grpc_service_pb2, grpc_service_pb2_grpc
 from services.gateway.service import DEFINITION as GATEWAY
-from services.mesh.server import start_service
+from services.mesh.server import Registration, Resources, ServiceDefinition, start_service
+from services.mesh.settings import ServiceSettings
 from services.predictor.service import DEFINITION as PREDICTOR
 from services.signal_bus.service import DEFINITION as SIGNAL_BUS
 from services.trainer.service import DEFINITION as TRAINER
@@ -83,9 +84,15 @@ async def test_health_goes_not_serving_when_stopping(database_url, redis_url):
     await service.stop(0)
 
 
-async def test_an_rpc_without_behaviour_yet_answers_unimplemented(database_url, redis_url):
-    settings = TRAINER.settings_type.load({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
-    service = await start_service(TRAINER, settings)
+async def test_an_rpc_without_behaviour_answers_unimplemented():
+    """A generated base servicer (an RPC whose behaviour has not landed) says so, honestly."""
+
+    async def build(_resources: Resources) -> list[Registration]:
+        servicer = dataset_service_pb2_grpc.DatasetServiceServicer()
+        return [Registration.of(dataset_service_pb2, dataset_service_pb2_grpc, "DatasetService", servicer)]
+
+    definition = ServiceDefinition(name="bare", settings_type=ServiceSettings, build=build)
+    service = await start_service(definition, ServiceSettings())
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
             stub = dataset_service_pb2_grpc.DatasetServiceStub(channel)
