@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from services.core.errors import AlphintraError
+from services.core.errors import AlphintraError, FieldViolation, InvalidArgument
 from services.mesh import metrics
 from services.mesh.context import REQUEST_ID_HEADER, new_request_id, request_id_var
 from services.mesh.dependencies import as_unavailable
@@ -116,9 +117,10 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         metadata = handler_call_details.invocation_metadata
         wrap = self._wrap_unary if not handler.response_streaming else self._wrap_streaming
         behaviour, factory = _behaviour_and_factory(handler)
+        behaviour = _refusing_undecodable(behaviour, streaming_requests=handler.request_streaming)
         return factory(
             wrap(behaviour, service, method, metadata),
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
 
@@ -204,3 +206,87 @@ def _behaviour_and_factory(handler: grpc.RpcMethodHandler) -> tuple[Behaviour, C
     if handler.stream_unary:
         return handler.stream_unary, grpc.stream_unary_rpc_method_handler
     return handler.stream_stream, grpc.stream_stream_rpc_method_handler
+
+
+class _Undecodable:
+    """What a request that is not valid protobuf of the method's type deserialises to."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def error(self) -> InvalidArgument:
+        return InvalidArgument(
+            "the request is not a valid protobuf message of this method's type",
+            [FieldViolation("request", f"cannot be decoded: {self.reason}")],
+        )
+
+
+def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """grpcio answers UNKNOWN when a request fails to decode; make it reach the handler as a value
+    that `_refusing_undecodable` turns into INVALID_ARGUMENT, like any other bad input."""
+    if deserialize is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except DecodeError as error:
+            return _Undecodable(str(error))
+
+    return parse
+
+
+def _refusing_undecodable(behaviour: Behaviour, *, streaming_requests: bool) -> Behaviour:
+    if streaming_requests:
+        return _refusing_in_stream(behaviour)
+    return _refusing_one(behaviour)
+
+
+def _refusing_in_stream(behaviour: Behaviour) -> Behaviour:
+
+    async def checked(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in requests:
+            if isinstance(request, _Undecodable):
+                raise request.error()
+            yield request
+
+    if inspect.isasyncgenfunction(behaviour):
+
+        async def stream_in_stream_out(
+            requests: Any, context: grpc.aio.ServicerContext
+        ) -> AsyncIterator[Any]:
+            async for response in behaviour(checked(requests), context):
+                yield response
+
+        return stream_in_stream_out
+
+    async def stream_in(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await _maybe_await(behaviour(checked(requests), context))
+
+    return stream_in
+
+
+def _refusing_one(behaviour: Behaviour) -> Behaviour:
+    if inspect.isasyncgenfunction(behaviour):
+
+        async def one_in_stream_out(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            if isinstance(request, _Undecodable):
+                raise request.error()
+            async for response in behaviour(request, context):
+                yield response
+
+        return one_in_stream_out
+
+    async def one_in(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if isinstance(request, _Undecodable):
+            raise request.error()
+        return await _maybe_await(behaviour(request, context))
+
+    return one_in
+
+
+async def _maybe_await(result: Any) -> Any:
+    """Generated base servicers are plain functions (they raise NotImplementedError); ours are async."""
+    return await result if inspect.isawaitable(result) else result

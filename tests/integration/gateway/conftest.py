@@ -21,6 +21,7 @@ from services.gateway.service import DEFINITION
 from services.mesh.envoy_config import Bucket, RateLimits
 from services.mesh.server import RunningService, start_service
 
+from . import fuzz_inputs
 from .front_door import mesh_behind_envoy, private_database
 from .front_door_clients import Person, signed_in_admin
 from .identity_helpers import (
@@ -156,3 +157,13 @@ def mesh(postgres_server_url, redis_server_url):
 def root(mesh) -> Person:
     """The bootstrap admin, signed in through Envoy."""
     return signed_in_admin(mesh)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How much hostile input the fuzz tests threw at the front door (issue: report the number)."""
+    counts = fuzz_inputs.TALLY
+    if counts["inputs"]:
+        terminalreporter.write_line(
+            f"fuzz: {counts['inputs']} inputs tried through Envoy, {counts['accepted']} accepted, "
+            f"{counts['refused']} refused cleanly, none answered 5xx/INTERNAL"
+        )
