@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from google.protobuf import timestamp_pb2
-
 from alphintra.auth.v1 import auth_pb2
 from services.core.errors import (
     FieldViolation,
@@ -30,6 +28,7 @@ from services.gateway.credential_store import CredentialStore
 from services.gateway.records import ApiKeyRecord
 from services.gateway.token_context import TokenContext
 from services.gateway.user_store import UserStore
+from services.mesh.conversions import datetime_from_proto
 
 MAX_DISPLAY_NAME = 200
 MAX_REQUEST_ID = 128
@@ -60,6 +59,11 @@ class ApiKeys:
                 f"the {caller.tier} plan allows {quota} active API keys; revoke one or upgrade the plan"
             )
         secret = new_token(API_KEY_KIND)
+        expire_time = (
+            datetime_from_proto(request.expire_time, "expire_time")
+            if request.HasField("expire_time")
+            else None
+        )
         record = ApiKeyRecord(
             id=secret.identifier,
             owner_id=caller.user_id,
@@ -68,7 +72,11 @@ class ApiKeys:
             secret_digest=secret.digest(),
             role=role,
             create_time=now,
-            expire_time=_as_datetime(request.expire_time, now) if request.HasField("expire_time") else None,
+            expire_time=(
+                datetime_from_proto(request.expire_time, "expire_time")
+                if request.HasField("expire_time")
+                else None
+            ),
         )
         stored = await self._credentials.insert_api_key(record, request.request_id or None)
         if stored is None:  # a concurrent retry with the same request id won
@@ -121,13 +129,13 @@ def _check_new_key(
         violations.append(FieldViolation("display_name", f"at most {MAX_DISPLAY_NAME} characters"))
     if not role_at_least(caller_role, role):
         violations.append(FieldViolation("role", f"at most your own role ({caller_role.value})"))
-    if request.HasField("expire_time") and _as_datetime(request.expire_time, now) <= now:
-        violations.append(FieldViolation("expire_time", "must be in the future"))
+    if request.HasField("expire_time"):
+        try:
+            if datetime_from_proto(request.expire_time, "expire_time") <= now:
+                violations.append(FieldViolation("expire_time", "must be in the future"))
+        except InvalidArgument as error:
+            violations.extend(error.violations)
     if len(request.request_id) > MAX_REQUEST_ID:
         violations.append(FieldViolation("request_id", f"at most {MAX_REQUEST_ID} characters"))
     if violations:
         raise InvalidArgument("the API key cannot be created", violations)
-
-
-def _as_datetime(stamp: timestamp_pb2.Timestamp, now: datetime) -> datetime:
-    return stamp.ToDatetime(tzinfo=now.tzinfo)

@@ -7,6 +7,7 @@ shape; translating in one place keeps the two answers identical.
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
@@ -50,6 +51,22 @@ SAME_NAMED_METRICS = (
     "sortino_ratio", "calmar_ratio", "max_drawdown", "average_drawdown", "exposure_time", "win_rate",
     "profit_factor", "expectancy", "sqn", "kelly_criterion", "alpha", "beta",
 )  # fmt: skip
+
+
+# google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z
+_TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
+
+
+def datetime_from_proto(stamp: timestamp_pb2.Timestamp, field: str) -> datetime:
+    """A request's timestamp as an aware datetime, or INVALID_ARGUMENT naming `field` when it is
+    outside the range the Timestamp type allows (the wire accepts any int64 seconds)."""
+    low, high = _TIMESTAMP_SECONDS
+    if not low <= stamp.seconds <= high or not 0 <= stamp.nanos < 1_000_000_000:
+        raise InvalidArgument(
+            "a timestamp is out of range",
+            [FieldViolation(field, "must be between 0001-01-01 and 9999-12-31 with nanos in [0, 1e9)")],
+        )
+    return stamp.ToDatetime(tzinfo=UTC)
 
 
 def _timestamp(nanoseconds: int) -> timestamp_pb2.Timestamp:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC
 
 import asyncpg
 from google.protobuf import timestamp_pb2
@@ -22,6 +21,7 @@ from services.core.ownership import Caller
 from services.core.paging import next_page_token, page_request
 from services.core.signals.filters import Audience
 from services.core.signals.validation import KNOWN_ACTIONS
+from services.mesh.conversions import datetime_from_proto
 from services.signal_bus.history_store import HistoryQuery, HistoryRow, HistoryStore
 from services.signal_bus.log import Log, LogRecord, LogUnavailable
 from services.signal_bus.signals import SIGNALS_TOPIC
@@ -104,8 +104,8 @@ class HistoryApp:
         strategy_id: str,
         action: int,
     ) -> HistoryPage:
-        start = start_time.ToDatetime(tzinfo=UTC) if start_time is not None else None
-        end = end_time.ToDatetime(tzinfo=UTC) if end_time is not None else None
+        start = datetime_from_proto(start_time, "start_time") if start_time is not None else None
+        end = datetime_from_proto(end_time, "end_time") if end_time is not None else None
         violations = []
         if start is not None and end is not None and end < start:
             violations.append(FieldViolation("end_time", "must not be before start_time"))
