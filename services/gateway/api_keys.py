@@ -72,11 +72,7 @@ class ApiKeys:
             secret_digest=secret.digest(),
             role=role,
             create_time=now,
-            expire_time=(
-                datetime_from_proto(request.expire_time, "expire_time")
-                if request.HasField("expire_time")
-                else None
-            ),
+            expire_time=expire_time,
         )
         stored = await self._credentials.insert_api_key(record, request.request_id or None)
         if stored is None:  # a concurrent retry with the same request id won
