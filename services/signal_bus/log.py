@@ -2,7 +2,8 @@
 
 A topic is an append-only sequence of entries, each with an offset that orders it within the
 topic. Offsets are strings the engine chooses (Redis stream ids "1700000000000-0", JetStream
-sequence numbers "42"); callers outside the engine only pass them back or compare their keys.
+stream sequences "42-0"; "0-0" is before everything on both); callers outside the engine only
+pass them back or compare their keys.
 
 Two kinds of append:
 - keyed (signals): an entry carries an idempotency key; appending a key the topic already has
@@ -68,7 +69,15 @@ class Log(Protocol):
         ...
 
     def offset_before_time(self, time_ms: int) -> str:
-        """An offset such that reading after it starts at the first entry at or after `time_ms`."""
+        """An offset such that reading after it starts at the first entry at or after `time_ms`.
+
+        Without a look-up: Redis ids are times; JetStream gives a position ("@<ms>") that its
+        reads resolve, which sorts before every entry.
+        """
+        ...
+
+    async def offset_at_time(self, topic: str, time_ms: int) -> str:
+        """The same position as a real offset of `topic` (looked up where the engine must)."""
         ...
 
     async def append(self, topic: str, entries: Sequence[KeyedEntry]) -> list[Appended]: ...

@@ -20,6 +20,7 @@ from services.signal_bus.fanout import Fanout
 from services.signal_bus.history import HistoryApp, HistoryWriter
 from services.signal_bus.history_store import HistoryStore
 from services.signal_bus.log import KeyedEntry, Log, TimedEntry
+from services.signal_bus.nats_log import NatsLog
 from services.signal_bus.redis_log import RedisLog
 from services.signal_bus.settings import SignalBusSettings
 from services.signal_bus.signals import SIGNALS_TOPIC, SignalEntry, signal_decoder
@@ -39,7 +40,16 @@ def open_log(settings: SignalBusSettings) -> Log:
             retention_seconds=settings.retention_seconds,
             max_entries=settings.retention_max_entries,
         )
-    raise ConnectionError(f"log_engine={settings.log_engine} is not available in this build")
+    if not settings.nats_urls.strip():
+        raise ConnectionError("the signal bus needs nats_urls for log_engine=nats")
+    return NatsLog.from_urls(
+        settings.nats_urls,
+        prefix=settings.topic_prefix,
+        retention_seconds=settings.retention_seconds,
+        max_entries=settings.retention_max_entries,
+        replicas=settings.nats_replicas,
+        ack_wait_seconds=settings.nats_ack_wait_seconds,
+    )
 
 
 class BusRuntime:

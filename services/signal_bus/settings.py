@@ -18,6 +18,9 @@ class SignalBusSettings(ServiceSettings):
     nats_urls: str = ""
     # JetStream replicas of each topic's stream (1 for a single server, 3 for a cluster)
     nats_replicas: int = Field(1, ge=1, le=5)
+    # a history or webhook batch a process took but did not acknowledge (it died) goes to
+    # another process after this long
+    nats_ack_wait_seconds: float = Field(30.0, gt=0.0, le=3600.0)
     # every key, stream and subject the bus uses starts with this (tests use a random one)
     topic_prefix: str = Field("alphintra", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     # a signal or bar is kept this long and within this many entries per topic, whichever is less;
@@ -40,3 +43,13 @@ class SignalBusSettings(ServiceSettings):
     webhook_backoff_base_seconds: float = Field(1.0, gt=0.0, le=600.0)
     # POSTs in flight at once per bus process
     webhook_concurrency: int = Field(32, ge=1, le=1_000)
+    # paper trading: the bar timeframe an account follows a symbol at when the signal names none
+    # (metadata "timeframe"), fixed per account at its creation; a `Timeframe` name without prefix
+    paper_timeframe: str = Field(
+        "1_MINUTE", pattern=r"^(1_MINUTE|5_MINUTES|15_MINUTES|30_MINUTES|1_HOUR|4_HOURS|1_DAY|1_WEEK)$"
+    )
+    # the paper consumer looks for new accounts and other processes' progress at least this often
+    paper_poll_seconds: float = Field(1.0, gt=0.0, le=60.0)
+    # signals and bars (per symbol) one account takes in one transaction
+    paper_batch_max: int = Field(500, ge=1, le=100_000)
+    paper_account_quota: int = Field(25, ge=0, le=10_000)

@@ -40,7 +40,7 @@ class Start:
                 ) from None
             return self.offset
         if self.kind == "time":
-            return log.offset_before_time(self.time_ms)
+            return await log.offset_at_time(topic, self.time_ms)
         return await log.last_offset(topic)
 
 

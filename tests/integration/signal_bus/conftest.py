@@ -1,14 +1,22 @@
-"""A real signal bus (grpc.aio on port 0) on real PostgreSQL and Redis, topics under the test's namespace."""
+"""A real signal bus (grpc.aio on port 0) on real PostgreSQL and Redis, topics under the test's namespace.
+
+The log engine is Redis Streams unless a module parametrises `log_engine` (`BOTH_ENGINES` runs its
+tests on Redis and on a single-node NATS JetStream server started once for the session).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import grpc
 import pytest
 
 from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc, signal_pb2
 from services.core.ownership import Caller, Role
+from services.mesh.devstack.nats import EmbeddedNats
 from services.mesh.identity import caller_metadata
 from services.mesh.server import RunningService, start_service
 from services.signal_bus.service import DEFINITION
@@ -50,6 +58,9 @@ class As:
         return lambda *arguments, **options: call(*arguments, metadata=self.metadata, **options)
 
 
+BOTH_ENGINES = pytest.mark.parametrize("log_engine", ["redis", "nats"])
+
+
 @pytest.fixture
 def bus_settings() -> dict[str, object]:
     """Extra settings a test module may override (e.g. a small fanout window)."""
@@ -57,8 +68,38 @@ def bus_settings() -> dict[str, object]:
 
 
 @pytest.fixture
-async def bus(database_url, redis_url, namespace, bus_settings) -> AsyncIterator[RunningService]:
-    running = await start_bus(database_url, redis_url, namespace, **bus_settings)
+def log_engine() -> str:
+    """The bus's log engine; a module runs on both with `pytestmark = [..., BOTH_ENGINES]`."""
+    return "redis"
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[EmbeddedNats]:
+    """One JetStream server for the session (installed with apt when missing and we are root)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="alphintra-nats-"))
+    server = EmbeddedNats(data_dir, size=1)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def engine_settings(request: pytest.FixtureRequest, log_engine: str) -> dict[str, object]:
+    """The settings that select `log_engine` (starting the session's NATS server when it is asked for)."""
+    if log_engine == "redis":
+        return {}
+    server: EmbeddedNats = request.getfixturevalue("nats_server")
+    return {"log_engine": "nats", "nats_urls": server.url, "nats_replicas": 1}
+
+
+@pytest.fixture
+async def bus(
+    database_url, redis_url, namespace, bus_settings, engine_settings
+) -> AsyncIterator[RunningService]:
+    running = await start_bus(database_url, redis_url, namespace, **engine_settings, **bus_settings)
     yield running
     await running.stop(0)
 

@@ -7,9 +7,9 @@ import pytest
 
 from alphintra.common.v1 import bar_pb2
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
-from tests.integration.signal_bus.conftest import VIEWER, As
+from tests.integration.signal_bus.conftest import BOTH_ENGINES, VIEWER, As
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BOTH_ENGINES]
 
 MINUTE = bar_pb2.TIMEFRAME_1_MINUTE
 START = 1_700_000_040  # a minute boundary

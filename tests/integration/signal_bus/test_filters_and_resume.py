@@ -9,10 +9,10 @@ import pytest
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
 from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc, signal_pb2
 from services.signal_bus import metrics
-from tests.integration.signal_bus.conftest import ACME_ADMIN, ALICE, BOB, EVE, As, make_signal
+from tests.integration.signal_bus.conftest import ACME_ADMIN, ALICE, BOB, BOTH_ENGINES, EVE, As, make_signal
 from tests.integration.signal_bus.streaming import Received, collect, collect_until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BOTH_ENGINES]
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "AAPL", "MSFT"]
 STRATEGIES = ["rsi", "macd", "model-7"]

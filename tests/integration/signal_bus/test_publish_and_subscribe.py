@@ -1,6 +1,7 @@
 """Publishing and subscribing on real Redis: idempotency, validation, ordered stream acks, visibility."""
 
 import asyncio
+import time
 
 import grpc
 import pytest
@@ -9,10 +10,10 @@ from grpc_status import rpc_status
 
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
 from alphintra.signalbus.v1 import signal_pb2
-from tests.integration.signal_bus.conftest import ACME_ADMIN, BOB, EVE, VIEWER, As, make_signal
+from tests.integration.signal_bus.conftest import ACME_ADMIN, BOB, BOTH_ENGINES, EVE, VIEWER, As, make_signal
 from tests.integration.signal_bus.streaming import collect
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BOTH_ENGINES]
 
 
 def _violations(error: grpc.aio.AioRpcError) -> set[str]:
@@ -120,9 +121,10 @@ async def test_from_now_starts_after_what_is_already_there_and_then_goes_live(as
 
 async def test_from_time_starts_at_the_first_signal_accepted_at_or_after_it(as_alice):
     await _publish(as_alice, make_signal("before"))
-    await asyncio.sleep(0.01)
-    later = await _publish(as_alice, make_signal("at"))
-    millis = int(later.offset.split("-")[0])
+    await asyncio.sleep(0.05)
+    millis = int(time.time() * 1000)  # the log's clock is this machine's
+    await asyncio.sleep(0.05)
+    await _publish(as_alice, make_signal("at"))
     request = messages.SubscribeRequest()
     request.from_time.FromMilliseconds(millis)
     received = await collect(as_alice.Subscribe(request), 1)
