@@ -28,6 +28,14 @@ TIME_COLUMNS = ("timestamp", "time", "datetime", "date")
 PRICE_COLUMNS = ("open", "high", "low", "close")
 # at most this many problems of one kind are listed; the rest are counted
 MAX_LISTED_PER_CHECK = 50
+# at most this many problems in all (the contract's limit): the last one counts the rest
+MAX_VIOLATIONS = 100
+PARQUET_MAGIC = b"PAR1"
+
+
+def sniff_format(head: bytes) -> str:
+    """ "parquet" when the file starts with Parquet's magic bytes, else "csv"."""
+    return "parquet" if head.startswith(PARQUET_MAGIC) else "csv"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -139,14 +147,51 @@ def _numbers(frame: pd.DataFrame, column: str, name: str, problems: _Problems) -
     return values
 
 
-def _parse_times(raw: pd.Series) -> pd.DatetimeIndex:
+def _localized(raw: pd.Series, timezone: str) -> pd.DatetimeIndex | None:
+    """Times without an offset read as wall-clock times in `timezone`; None if the column mixes forms.
+
+    A wall-clock time that does not exist or is ambiguous there (DST changes) becomes NaT and is
+    reported as unparseable rather than guessed.
+    """
     if pd.api.types.is_datetime64_any_dtype(raw):
-        return pd.DatetimeIndex(pd.to_datetime(raw, utc=True))
-    numbers = pd.to_numeric(raw, errors="coerce")
-    if numbers.notna().all():
-        # numbers are seconds since the epoch (milliseconds when they are that large)
+        parsed = pd.DatetimeIndex(raw)
+    else:
+        try:
+            parsed = pd.DatetimeIndex(pd.to_datetime(raw, errors="coerce", format="ISO8601"))
+        except (ValueError, TypeError):
+            return None
+    if parsed.tz is not None:
+        return parsed.tz_convert("UTC")
+    return parsed.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
+
+
+def _epoch_numbers(raw: pd.Series) -> pd.Series | None:
+    """The column as numbers when it holds numbers (epoch times); None for text or datetimes.
+
+    Converting a million date strings to numbers only to fail takes seconds: a text column is
+    tried whole only when its first values are numbers.
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return None
+    if pd.api.types.is_numeric_dtype(raw):
+        return pd.to_numeric(raw, errors="coerce")
+    if pd.to_numeric(raw.head(100), errors="coerce").isna().any():
+        return None
+    return pd.to_numeric(raw, errors="coerce")
+
+
+def _parse_times(raw: pd.Series, timezone: str = "") -> pd.DatetimeIndex:
+    numbers = _epoch_numbers(raw)
+    if numbers is not None and numbers.notna().all():
+        # numbers are seconds since the epoch (milliseconds when they are that large), always UTC
         unit = "ms" if float(numbers.abs().max()) > 1e11 else "s"
         return pd.DatetimeIndex(pd.to_datetime(numbers.to_numpy(dtype=np.float64), unit=unit, utc=True))
+    if timezone and timezone.upper() != "UTC":
+        localized = _localized(raw, timezone)
+        if localized is not None:
+            return localized
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return pd.DatetimeIndex(pd.to_datetime(raw, utc=True))
     # ISO 8601 parses fast; whatever it cannot read gets the slower, forgiving parser
     parsed = pd.Series(pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601"))
     retry = parsed.isna()
@@ -155,8 +200,8 @@ def _parse_times(raw: pd.Series) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(parsed)
 
 
-def _timestamps(frame: pd.DataFrame, column: str, problems: _Problems) -> np.ndarray:
-    parsed = _parse_times(frame[column])
+def _timestamps(frame: pd.DataFrame, column: str, problems: _Problems, timezone: str) -> np.ndarray:
+    parsed = _parse_times(frame[column], timezone)
     invalid = np.asarray(parsed.isna())
     problems.add_rows(invalid, "timestamp", "not a parseable date/time")
     return np.where(invalid, np.iinfo(np.int64).min, parsed.as_unit("ns").asi8)
@@ -213,14 +258,26 @@ def _gap_warnings(
     return warnings
 
 
+def _capped(violations: list[FieldViolation]) -> list[FieldViolation]:
+    if len(violations) <= MAX_VIOLATIONS:
+        return violations
+    rest = len(violations) - (MAX_VIOLATIONS - 1)
+    return [*violations[: MAX_VIOLATIONS - 1], FieldViolation("file", f"{rest} more problem(s) not listed")]
+
+
 def read_ohlcv(
     source: Path | bytes | BinaryIO,
     *,
     file_format: str | None = None,
     default_symbol: str = "",
     interval_ns: int = 0,
+    timezone: str = "",
 ) -> OhlcvTable:
-    """Read and check an OHLCV file; raise InvalidArgument listing every problem and where it is."""
+    """Read and check an OHLCV file; raise InvalidArgument listing every problem and where it is.
+
+    `timezone` (IANA) is the zone of timestamps written without an offset; empty means UTC.
+    Rows of a file without a symbol column get `default_symbol`.
+    """
     if file_format is None:
         file_format = "parquet" if isinstance(source, Path) and source.suffix.lower() == ".parquet" else "csv"
     frame = _read_frame(source, file_format)
@@ -230,7 +287,7 @@ def read_ohlcv(
     if frame.empty:
         raise InvalidArgument("the file holds no rows", [FieldViolation("file", "no data rows")])
     problems = _Problems("line", 2) if file_format == "csv" else _Problems("row", 0)
-    stamps = _timestamps(frame, columns["timestamp"], problems)
+    stamps = _timestamps(frame, columns["timestamp"], problems, timezone)
     prices = {name: _numbers(frame, columns[name], name, problems) for name in PRICE_COLUMNS}
     volume = (
         _numbers(frame, columns["volume"], "volume", problems)
@@ -245,6 +302,6 @@ def read_ohlcv(
     _order_problems(stamps, symbols, problems)
     _price_problems(prices, volume, problems)
     if problems.items:
-        raise InvalidArgument(f"the file has {len(problems.items)} problem(s)", problems.items)
+        raise InvalidArgument(f"the file has {len(problems.items)} problem(s)", _capped(problems.items))
     warnings = _gap_warnings(stamps, symbols, interval_ns, problems) if interval_ns > 0 else []
     return OhlcvTable(timestamps=stamps, symbols=symbols, volume=volume, warnings=tuple(warnings), **prices)

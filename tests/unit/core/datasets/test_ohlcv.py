@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from backtesting.test import GOOG
 
-from services.core.datasets.ohlcv import MAX_LISTED_PER_CHECK, read_ohlcv
+from services.core.datasets.ohlcv import MAX_LISTED_PER_CHECK, MAX_VIOLATIONS, read_ohlcv, sniff_format
 from services.core.errors import InvalidArgument
 
 HEADER = "Date,Open,High,Low,Close,Volume\n"
@@ -127,3 +127,27 @@ def test_epoch_seconds_and_milliseconds_are_understood():
 def test_a_file_object_reads_the_same():
     text = HEADER + "2024-01-01,1,2,1,1,0\n2024-01-02,1,2,1,1,0"
     assert len(read_ohlcv(io.BytesIO(text.encode()))) == 2
+
+
+def test_times_without_an_offset_are_read_in_the_given_zone():
+    text = HEADER + "2024-07-01 09:30,1,2,1,1,0\n2024-07-01 09:31,1,2,1,1,0\n2024-03-10 02:30,1,2,1,1,0"
+    with pytest.raises(InvalidArgument) as raised:
+        read_ohlcv(text.encode(), timezone="America/New_York")
+    # 02:30 on the day clocks jump forward does not exist there
+    assert {v.field for v in raised.value.violations} == {"line[4].timestamp"}
+    table = read_ohlcv((HEADER + "2024-07-01 09:30,1,2,1,1,0").encode(), timezone="America/New_York")
+    assert table.timestamps.tolist() == [pd.Timestamp("2024-07-01 13:30", tz="UTC").value]
+    with_offset = read_ohlcv((HEADER + "2024-07-01T09:30+02:00,1,2,1,1,0").encode(), timezone="Asia/Tokyo")
+    assert with_offset.timestamps.tolist() == [pd.Timestamp("2024-07-01 07:30", tz="UTC").value]
+
+
+def test_at_most_a_hundred_problems_are_listed():
+    rows = "\n".join(f"2024-01-01 00:{i // 60:02d}:{i % 60:02d},-1,-1,-1,-1,-1" for i in range(500))
+    with pytest.raises(InvalidArgument) as raised:
+        read_ohlcv((HEADER + rows).encode())
+    violations = raised.value.violations
+    assert len(violations) == MAX_VIOLATIONS
+    assert violations[-1].field == "file"
+    assert "more problem(s)" in violations[-1].description
+    assert sniff_format(b"PAR1") == "parquet"
+    assert sniff_format(b"time,") == "csv"
