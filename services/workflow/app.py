@@ -8,13 +8,13 @@ compilation and backtests of the graphs are the domain's (`services.core.strateg
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
 from alphintra.workflow.v1 import workflow_pb2
-from services.core.errors import Aborted, FieldViolation, InvalidArgument, NotFound
+from services.core.errors import Aborted, FieldViolation, InvalidArgument, NotFound, Unavailable
 from services.core.ownership import Caller, Ownership, Role, require_readable, require_role, require_writable
 from services.core.paging import next_page_token, page_request
 from services.workflow.store import ORDERINGS, ListQuery, StoredWorkflow, WorkflowStore
@@ -68,11 +68,18 @@ def _name(workflow_id: str) -> str:
 
 class WorkflowApp:
     def __init__(
-        self, store: WorkflowStore, clock: Callable[[], datetime], new_id: Callable[[], str] | None = None
+        self,
+        store: WorkflowStore,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str] | None = None,
+        *,
+        check_job: Callable[[str], Awaitable[object]] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        # asks the trainer whether a job exists and is the caller's (NOT_FOUND otherwise)
+        self._check_job = check_job
 
     async def create(
         self, caller: Caller, workflow: workflow_pb2.Workflow, request_id: str, template_id: str = ""
@@ -160,24 +167,15 @@ class WorkflowApp:
         paths: Sequence[str],
         expected_version: int,
         change_summary: str,
+        *,
+        source_job_id: str = "",
     ) -> workflow_pb2.Workflow:
         require_role(caller, Role.TRADER)
-        violations = [
-            FieldViolation(
-                f"update_mask.paths[{index}]",
-                f"{path!r} cannot be updated; updatable: {', '.join(UPDATABLE_PATHS)}",
-            )
-            for index, path in enumerate(paths)
-            if path not in UPDATABLE_PATHS
-        ]
-        if not paths:
-            violations.append(FieldViolation("update_mask", "name at least one field to update"))
-        if expected_version <= 0:
-            violations.append(
-                FieldViolation("expected_version", "send the version the change was made against")
-            )
-        if violations:
-            raise InvalidArgument("the update request is malformed", violations)
+        _check_update_request(paths, expected_version)
+        if source_job_id:
+            if self._check_job is None:
+                raise Unavailable("source_job_id needs the trainer, which is not configured")
+            await self._check_job(source_job_id)
         name = _name(workflow.id)
 
         def next_version(current: StoredWorkflow) -> workflow_pb2.WorkflowVersion:
@@ -203,8 +201,10 @@ class WorkflowApp:
                 display_name=merged.display_name.strip(),
                 description=merged.description,
                 graph=merged.graph,
-                author_id=caller.user_id,
+                # a job's change has no human author; source_job_id says where it came from
+                author_id="" if source_job_id else caller.user_id,
                 change_summary=change_summary or f"updated {', '.join(paths)}",
+                source_job_id=source_job_id,
             )
             version.create_time.FromDatetime(self._clock())
             return version
@@ -249,3 +249,20 @@ class WorkflowApp:
         if found is None:
             raise NotFound("workflow version", f"{_name(workflow_id)}/versions/{version}")
         return found
+
+
+def _check_update_request(paths: Sequence[str], expected_version: int) -> None:
+    violations = [
+        FieldViolation(
+            f"update_mask.paths[{index}]",
+            f"{path!r} cannot be updated; updatable: {', '.join(UPDATABLE_PATHS)}",
+        )
+        for index, path in enumerate(paths)
+        if path not in UPDATABLE_PATHS
+    ]
+    if not paths:
+        violations.append(FieldViolation("update_mask", "name at least one field to update"))
+    if expected_version <= 0:
+        violations.append(FieldViolation("expected_version", "send the version the change was made against"))
+    if violations:
+        raise InvalidArgument("the update request is malformed", violations)

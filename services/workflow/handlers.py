@@ -53,6 +53,7 @@ class WorkflowHandlers(workflow_service_pb2_grpc.WorkflowServiceServicer):
             list(request.update_mask.paths),
             request.expected_version,
             request.change_summary,
+            source_job_id=request.source_job_id,
         )
         return messages.UpdateWorkflowResponse(workflow=workflow)
 

@@ -21,11 +21,11 @@ from services.workflow.trainer_client import TrainerClient
 
 async def build(resources: Resources) -> Sequence[Registration]:
     assert resources.database is not None  # the definition asks for a schema
-    app = WorkflowApp(WorkflowStore(resources.database), resources.clock)
     settings = resources.settings
     assert isinstance(settings, WorkflowSettings)
     trainer = TrainerClient(settings.trainer_address)
     resources.on_close(trainer.close)
+    app = WorkflowApp(WorkflowStore(resources.database), resources.clock, check_job=trainer.get_job)
     runs = StrategyRuns(app, ExecutionStore(resources.database), resources.clock, trainer)
     return [
         Registration.of(

@@ -94,16 +94,18 @@ class ListWorkflowsResponse(_message.Message):
     def __init__(self, workflows: _Optional[_Iterable[_Union[_workflow_pb2.Workflow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpdateWorkflowRequest(_message.Message):
-    __slots__ = ("workflow", "update_mask", "expected_version", "change_summary")
+    __slots__ = ("workflow", "update_mask", "expected_version", "change_summary", "source_job_id")
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     CHANGE_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_JOB_ID_FIELD_NUMBER: _ClassVar[int]
     workflow: _workflow_pb2.Workflow
     update_mask: _field_mask_pb2.FieldMask
     expected_version: int
     change_summary: str
-    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., expected_version: _Optional[int] = ..., change_summary: _Optional[str] = ...) -> None: ...
+    source_job_id: str
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., expected_version: _Optional[int] = ..., change_summary: _Optional[str] = ..., source_job_id: _Optional[str] = ...) -> None: ...
 
 class UpdateWorkflowResponse(_message.Message):
     __slots__ = ("workflow",)
