@@ -1,11 +1,18 @@
 """Wiring of the predictor service.
 
-The generated base servicers answer UNIMPLEMENTED for every RPC whose behaviour has not
-landed yet (model serving and live deployments: the predictor issue); handlers replace
-them as it does.
+`build` opens the model source (the model directory until the trainer's registry lands),
+loads the models the settings name, and starts two background tasks: the alias follower
+(hot reload) and the periodic drift check; their stop is registered with `on_close`.
+Live deployments are a later part of the predictor issue: the DeploymentService still
+answers UNIMPLEMENTED from the generated base servicer.
 """
 
-from collections.abc import Sequence
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from alphintra.predictor.v1 import (
@@ -15,18 +22,110 @@ from alphintra.predictor.v1 import (
     predictor_service_pb2_grpc,
 )
 from inference import grpc_service_pb2, grpc_service_pb2_grpc
+from services.core.errors import AlphintraError, FieldViolation, NotFound
 from services.mesh.server import Registration, Resources, ServiceDefinition
+from services.predictor.app import Predictor
+from services.predictor.directory_source import DirectoryModelSource
+from services.predictor.drift_monitor import DriftMonitor
+from services.predictor.handlers import PredictorHandlers
 from services.predictor.inference import InferenceHandlers
+from services.predictor.model_source import AliasMove, ModelArtifact, ModelSource
+from services.predictor.repository import ModelRepository
 from services.predictor.settings import PredictorSettings
 
+log = logging.getLogger("alphintra.predictor")
 
-async def build(_resources: Resources) -> Sequence[Registration]:
+
+class NoModels:
+    """The source when no model directory is configured: it knows no model."""
+
+    async def model_names(self) -> list[str]:
+        return []
+
+    async def aliases(self, model_name: str) -> dict[str, int]:
+        raise NotFound("model", model_name, "no model source is configured (set model_directory)")
+
+    async def resolve(
+        self, model_name: str, *, version: int | None = None, alias: str | None = None
+    ) -> ModelArtifact:
+        raise NotFound("model", model_name, "no model source is configured (set model_directory)")
+
+    async def watch(self) -> AsyncIterator[AliasMove]:
+        await asyncio.Event().wait()
+        yield AliasMove("", "", None)  # never reached: makes this an async generator
+
+
+def model_source(settings: PredictorSettings) -> ModelSource:
+    if settings.model_directory is None:
+        return NoModels()
+    return DirectoryModelSource(settings.model_directory, poll_seconds=settings.alias_poll_seconds)
+
+
+def parse_serve_models(text: str) -> list[tuple[str, int | None, str | None]]:
+    """`name`, `name@alias`, `name:version`, comma-separated -> (name, version, alias)."""
+    specs = []
+    for index, item in enumerate(part.strip() for part in text.split(",") if part.strip()):
+        name, _, alias = item.partition("@")
+        name, _, number = name.partition(":")
+        if number and (not number.isdigit() or int(number) < 1):
+            raise AlphintraError(str(FieldViolation(f"serve_models[{index}]", f"bad version in {item!r}")))
+        specs.append((name, int(number) if number else None, alias or None))
+    return specs
+
+
+async def load_startup_models(repository: ModelRepository, settings: PredictorSettings) -> None:
+    text = settings.serve_models.strip()
+    if text == "*":
+        specs = [(name, None, None) for name in await repository.source.model_names()]
+    else:
+        specs = parse_serve_models(text)
+    for name, version, alias in specs:
+        try:
+            await repository.load(name, version=version, alias=alias)
+        except AlphintraError as error:
+            log.error("model %s could not be loaded at start: %s", name, error.message)
+
+
+async def follow_aliases(repository: ModelRepository) -> None:
+    async for move in repository.source.watch():
+        try:
+            await repository.follow(move)
+        except AlphintraError as error:
+            log.error("following %s@%s failed: %s", move.model_name, move.alias, error.message)
+
+
+def _versions(repository: ModelRepository) -> list:
+    return [served for model in repository.models.values() for served in model.versions.values()]
+
+
+async def build(resources: Resources) -> Sequence[Registration]:
+    settings = resources.settings
+    assert isinstance(settings, PredictorSettings)
+    repository = ModelRepository(model_source(settings), settings, resources.clock)
+    drift = DriftMonitor(settings, resources.clock)
+    predictor = Predictor(repository, drift, resources.clock)
+    await load_startup_models(repository, settings)
+    loop = asyncio.get_running_loop()
+    tasks = [loop.create_task(follow_aliases(repository), name="predictor-aliases")]
+    if settings.drift_check_seconds > 0:
+        tasks.append(loop.create_task(drift.run(lambda: _versions(repository)), name="predictor-drift"))
+
+    async def close() -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await repository.close()
+
+    resources.on_close(close)
+    window = settings.stream_window
     return [
         Registration.of(
             predictor_service_pb2,
             predictor_service_pb2_grpc,
             "PredictorService",
-            predictor_service_pb2_grpc.PredictorServiceServicer(),
+            PredictorHandlers(predictor, window),
         ),
         Registration.of(
             deployment_service_pb2,
@@ -34,7 +133,12 @@ async def build(_resources: Resources) -> Sequence[Registration]:
             "DeploymentService",
             deployment_service_pb2_grpc.DeploymentServiceServicer(),
         ),
-        Registration.of(grpc_service_pb2, grpc_service_pb2_grpc, "GRPCInferenceService", InferenceHandlers()),
+        Registration.of(
+            grpc_service_pb2,
+            grpc_service_pb2_grpc,
+            "GRPCInferenceService",
+            InferenceHandlers(predictor, window),
+        ),
     ]
 
 

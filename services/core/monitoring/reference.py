@@ -74,7 +74,9 @@ def bin_indices(reference: FeatureReference, values: np.ndarray) -> np.ndarray:
     return _bin_indices(np.asarray(reference.bin_edges), values)
 
 
-def references_from_json(document: Mapping[str, Any], field: str = "reference") -> tuple[FeatureReference, ...]:
+def references_from_json(
+    document: Mapping[str, Any], field: str = "reference"
+) -> tuple[FeatureReference, ...]:
     """Parse `{"features": [{name, bin_edges, bin_fractions, quantiles, mean, count}, ...]}`.
 
     Every problem is reported at once, each naming the feature's index, so a bad file is
