@@ -64,6 +64,10 @@ unit: setup ## only the tests that need no server
 run: proto ## set up everything and run the whole mesh on the embedded default (Ctrl-C stops it)
 	$(PYTHON) -m services.mesh.devstack
 
+.PHONY: demo
+demo: setup ## the whole journey against the mesh `make run` runs (in a second terminal), through Envoy over TLS
+	$(PYTHON) -m services.mesh.demo
+
 .PHONY: bench
 bench: ## benchmarks against the peers, printed as ratios (never a pass/fail)
 	$(MAKE) --no-print-directory setup LOCK=requirements/bench.lock

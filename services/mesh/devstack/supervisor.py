@@ -196,6 +196,7 @@ class Supervisor:
             environment = endpoint.environment(database_url, redis_url) | peers.get(endpoint.name, {})
             if endpoint.name == "gateway":
                 environment |= self._front_door.gateway_environment
+            environment |= LOCAL_ONLY.get(endpoint.name, {})
             service = ServiceProcess(
                 endpoint,
                 log_path=self.logs_dir / f"{endpoint.name}.log",
@@ -352,6 +353,10 @@ def main() -> int:
         console.print(Text.assemble(("error: ", "bold red"), str(error)), soft_wrap=True)
         return 1
     return Supervisor(options, console=console).run()
+
+
+# what a single-machine mesh allows that a deployment would not: webhooks to loopback receivers
+LOCAL_ONLY = {"signal_bus": {"ALPHINTRA_SIGNAL_BUS__WEBHOOK_ALLOW_PRIVATE_URLS": "true"}}
 
 
 def peer_environment(endpoints: Sequence[ServiceEndpoint], artifacts_root: Path) -> dict[str, dict[str, str]]:

@@ -39,7 +39,7 @@ from services.mesh.devstack import EmbeddedEnvoy
 from services.mesh.devstack.logs import tail
 from services.mesh.devstack.ports import distinct_free_ports
 from services.mesh.devstack.service_process import ServiceEndpoint, ServiceProcess
-from services.mesh.devstack.supervisor import peer_environment
+from services.mesh.devstack.supervisor import LOCAL_ONLY, peer_environment
 from services.mesh.devstack.tls import ensure_local_certificates
 from services.mesh.envoy_config import FrontDoor, JwtSettings, RateLimits, TlsFiles
 
@@ -207,6 +207,7 @@ def mesh_behind_envoy(
         peers = peer_environment(list(endpoints.values()), run_dir / "artifacts")
         for endpoint in endpoints.values():
             environment = endpoint.environment(database_url, redis_url) | peers.get(endpoint.name, {})
+            environment |= LOCAL_ONLY.get(endpoint.name, {})
             # nothing is in flight when a test session ends: no need to wait for it
             environment[f"ALPHINTRA_{endpoint.name.upper()}__GRACE_PERIOD_SECONDS"] = "1"
             if endpoint.name == "gateway":

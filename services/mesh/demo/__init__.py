@@ -1,0 +1,1 @@
+"""`make demo`: the whole journey against a running mesh (see journey.py)."""
