@@ -22,6 +22,7 @@ from services.signal_bus.history_store import HistoryStore
 from services.signal_bus.log import KeyedEntry, Log, TimedEntry
 from services.signal_bus.nats_log import NatsLog
 from services.signal_bus.redis_log import RedisLog
+from services.signal_bus.secret_box import webhook_secret_box
 from services.signal_bus.settings import SignalBusSettings
 from services.signal_bus.signals import SIGNALS_TOPIC, SignalEntry, signal_decoder
 from services.signal_bus.webhook_dispatch import WebhookDispatcher
@@ -73,7 +74,7 @@ class BusRuntime:
         history_store = HistoryStore(database)
         self.history_writer = HistoryWriter(log, history_store, settings.history_batch_max)
         self.history = HistoryApp(history_store)
-        webhook_store = WebhookStore(database)
+        webhook_store = WebhookStore(database, webhook_secret_box(settings))
         self.webhooks = WebhookApp(
             webhook_store,
             clock,

@@ -2,8 +2,8 @@
 
 `build` opens the log engine, starts the bus's tasks and returns the servicers. The two
 subscription methods are registered with an identity response serializer: their handlers send
-batches already encoded from shared per-record bytes (`wire.py`). Paper trading still answers
-UNIMPLEMENTED (the generated base servicer).
+batches already encoded from shared per-record bytes (`wire.py`). Paper trading runs on the
+same log and fanouts (`paper/`), its consumer stopped before the runtime closes.
 
 The runtime has its own connections and tasks; `build` registers its `close` with the shared
 runtime, which calls it between stopping the gRPC server and closing the shared pools.
@@ -24,6 +24,7 @@ from alphintra.signalbus.v1 import (
 )
 from services.mesh.server import Registration, Resources, ServiceDefinition
 from services.signal_bus.handlers import SignalBusHandlers
+from services.signal_bus.paper.wiring import start_paper_trading
 from services.signal_bus.runtime import BusRuntime, open_log
 from services.signal_bus.settings import SignalBusSettings
 from services.signal_bus.webhook_handlers import WebhookHandlers
@@ -70,6 +71,8 @@ async def build(resources: Resources) -> Sequence[Registration]:
     await runtime.start()
     resources.on_close(runtime.close)
     handlers = SignalBusHandlers(runtime.signals, runtime.bars, runtime.history)
+    paper = start_paper_trading(runtime, resources.database, settings, resources.clock)
+    resources.on_close(paper.close)  # closers run newest first: the consumer stops before the runtime
     return [
         Registration(
             add_to_server=add_signal_bus_to_server,
@@ -83,7 +86,7 @@ async def build(resources: Resources) -> Sequence[Registration]:
             paper_trading_service_pb2,
             paper_trading_service_pb2_grpc,
             "PaperTradingService",
-            paper_trading_service_pb2_grpc.PaperTradingServiceServicer(),
+            paper.handlers,
         ),
     ]
 

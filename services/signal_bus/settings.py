@@ -1,6 +1,6 @@
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from services.mesh.settings import ServiceSettings
 
@@ -53,3 +53,7 @@ class SignalBusSettings(ServiceSettings):
     # signals and bars (per symbol) one account takes in one transaction
     paper_batch_max: int = Field(500, ge=1, le=100_000)
     paper_account_quota: int = Field(25, ge=0, le=10_000)
+    # webhook signing secrets are sealed at rest with AES-256-GCM under these keys: "id:base64key,..."
+    # (32-byte keys); new secrets use webhook_secret_key_id (default: the first); unset stores plaintext
+    webhook_secret_keys: SecretStr | None = None
+    webhook_secret_key_id: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,32}$")

@@ -31,6 +31,7 @@ from alphintra.signalbus.v1 import signal_pb2
 from services.core.signals.filters import SignalFilter
 from services.core.signals.webhook_signature import DELIVERY_HEADER, SIGNATURE_HEADER, signature_header
 from services.signal_bus.log import Log, LogRecord, LogUnavailable
+from services.signal_bus.secret_box import SecretUnreadable
 from services.signal_bus.signals import SIGNALS_TOPIC
 from services.signal_bus.webhook_store import DueDelivery, NewDelivery, WebhookStore
 
@@ -44,7 +45,8 @@ STOP_SECONDS = 5.0
 WEBHOOK_CACHE_SECONDS = 1.0
 SEND_TIMEOUT_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 600.0
-ERRORS = (LogUnavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# a secret that does not open (its key not configured) is logged and retried, as a database error is
+ERRORS = (LogUnavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, SecretUnreadable)
 
 
 def signal_json(body: bytes) -> bytes:

@@ -1,5 +1,8 @@
 """PostgreSQL storage of webhooks and their deliveries (asyncpg).
 
+Signing secrets are stored sealed (`secret_box.py`: AES-GCM under a key from the settings, the key
+id beside the ciphertext) and opened only when a webhook is read or its deliveries are signed.
+
 Deliveries are claimed for sending with `FOR UPDATE SKIP LOCKED` and a lease (their next attempt
 moved past the send timeout), so several bus processes can send without sending one twice at
 once, and a process that dies mid-send leaves its deliveries to be retried when the lease ends.
@@ -18,6 +21,9 @@ from alphintra.signalbus.v1 import signal_pb2, webhook_service_pb2
 from services.core.errors import NotFound
 from services.core.ownership import Ownership
 from services.core.paging import PageRequest
+from services.signal_bus.secret_box import SecretBox
+
+SECRET_COLUMNS = ("secret", "previous_secret")
 
 PENDING = webhook_service_pb2.DELIVERY_STATE_PENDING
 SUCCEEDED = webhook_service_pb2.DELIVERY_STATE_SUCCEEDED
@@ -66,7 +72,15 @@ def _timestamp(target: timestamp_pb2.Timestamp, value: datetime | None) -> None:
         target.FromDatetime(value)
 
 
-def _webhook(row: asyncpg.Record) -> StoredWebhook:
+def secret_context(webhook_id: str) -> str:
+    """What a sealed secret is bound to: its webhook (a copy in another row does not open)."""
+    return f"webhooks/{webhook_id}"
+
+
+def _webhook(row: asyncpg.Record, box: SecretBox) -> StoredWebhook:
+    context = secret_context(row["id"])
+    secret = box.open(row["secret"], context)
+    previous = row["previous_secret"]
     webhook = webhook_service_pb2.Webhook(
         name=f"webhooks/{row['id']}",
         id=row["id"],
@@ -76,7 +90,7 @@ def _webhook(row: asyncpg.Record) -> StoredWebhook:
         filter=signal_pb2.SignalFilter.FromString(row["filter"]),
         enabled=row["enabled"],
         max_attempts=row["max_attempts"],
-        secret_hint=row["secret"][-4:],
+        secret_hint=secret[-4:],
         etag=row["etag"],
         health=webhook_service_pb2.WebhookHealth(
             consecutive_failures=row["consecutive_failures"],
@@ -92,8 +106,8 @@ def _webhook(row: asyncpg.Record) -> StoredWebhook:
     return StoredWebhook(
         webhook=webhook,
         ownership=Ownership(row["owner_id"], row["organization_id"]),
-        secret=row["secret"],
-        previous_secret=row["previous_secret"],
+        secret=secret,
+        previous_secret=box.open(previous, context) if previous is not None else None,
         previous_secret_expire_time=row["previous_secret_expire_time"],
     )
 
@@ -117,8 +131,9 @@ def _delivery(row: asyncpg.Record) -> webhook_service_pb2.WebhookDelivery:
 
 
 class WebhookStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, box: SecretBox | None = None) -> None:
         self._pool = pool
+        self._box = box or SecretBox({}, None)
 
     # -- webhooks -----------------------------------------------------------------------------
 
@@ -146,7 +161,7 @@ class WebhookStore:
             webhook.filter.SerializeToString(),
             webhook.enabled,
             webhook.max_attempts,
-            secret,
+            self._box.seal(secret, secret_context(webhook.id)),
             request_id,
             etag,
             now,
@@ -157,14 +172,14 @@ class WebhookStore:
         row = await self._pool.fetchrow(
             _SELECT + " WHERE owner_id = $1 AND request_id = $2", owner_id, request_id
         )
-        return None if row is None else _webhook(row)
+        return None if row is None else _webhook(row, self._box)
 
     async def count(self, owner_id: str) -> int:
         return await self._pool.fetchval("SELECT count(*) FROM webhooks WHERE owner_id = $1", owner_id)
 
     async def get(self, webhook_id: str) -> StoredWebhook | None:
         row = await self._pool.fetchrow(_SELECT + " WHERE id = $1", webhook_id)
-        return None if row is None else _webhook(row)
+        return None if row is None else _webhook(row, self._box)
 
     async def list(
         self, owner_id: str, organization_id: str, page: PageRequest
@@ -177,7 +192,7 @@ class WebhookStore:
         rows = await self._pool.fetch(
             f"{_SELECT} WHERE {where} ORDER BY create_time DESC, id DESC LIMIT {page.size + 1}", *arguments
         )
-        found = [_webhook(row) for row in rows[: page.size]]
+        found = [_webhook(row, self._box) for row in rows[: page.size]]
         if len(rows) <= page.size:
             return found, None
         last = rows[page.size - 1]
@@ -191,7 +206,13 @@ class WebhookStore:
             row = await connection.fetchrow(_SELECT + " WHERE id = $1 FOR UPDATE OF w", webhook_id)
             if row is None:
                 return None
-            columns = change(_webhook(row))
+            columns = change(_webhook(row, self._box))
+            columns = {
+                name: self._box.seal(value, secret_context(webhook_id))
+                if name in SECRET_COLUMNS and isinstance(value, str)
+                else value
+                for name, value in columns.items()
+            }
             assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(columns, start=3))
             await connection.execute(
                 f"UPDATE webhooks SET update_time = $2, {assignments} WHERE id = $1",  # noqa: S608 - our column names
@@ -206,13 +227,13 @@ class WebhookStore:
             row = await connection.fetchrow(_SELECT + " WHERE id = $1 FOR UPDATE OF w", webhook_id)
             if row is None:
                 return False
-            check(_webhook(row))
+            check(_webhook(row, self._box))
             await connection.execute("DELETE FROM webhooks WHERE id = $1", webhook_id)
         return True
 
     async def enabled(self) -> list[StoredWebhook]:
         rows = await self._pool.fetch(_SELECT + " WHERE enabled")
-        return [_webhook(row) for row in rows]
+        return [_webhook(row, self._box) for row in rows]
 
     # -- deliveries ---------------------------------------------------------------------------
 
@@ -254,6 +275,7 @@ class WebhookStore:
                     [row["id"] for row in rows],
                     lease_until,
                 )
+        box = self._box
         return [
             DueDelivery(
                 id=row["id"],
@@ -262,7 +284,11 @@ class WebhookStore:
                 body=row["body"],
                 attempts=row["attempts"],
                 max_attempts=row["max_attempts"],
-                secrets=(row["secret"],) if row["previous"] is None else (row["secret"], row["previous"]),
+                secrets=tuple(
+                    box.open(sealed, secret_context(row["webhook_id"]))
+                    for sealed in (row["secret"], row["previous"])
+                    if sealed is not None
+                ),
             )
             for row in rows
         ]

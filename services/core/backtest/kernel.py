@@ -397,3 +397,10 @@ def _halt(state, trades, bar, count, price, at_close, params):
         state[S_PENDING_CLOSE] = REASON_DRAWDOWN_HALT
         state[S_PENDING_SIDE] = 0.0
         state[S_PENDING_BAR] = bar
+
+
+# Public names for the rules other simulators share (the paper-trading book sizes its "all in"
+# orders and checks stops and targets with these very functions, so that it fills as a backtest).
+# The underscored names stay: the kernel's compiled functions call them.
+position_size = _size
+exit_fill = _exit_fill

@@ -1,14 +1,16 @@
 """A paper-trading account's book: orders from signals, fills at the next bar, positions, P&L.
 
 The fills follow the backtest engine (`services.core.backtest`), through its own code where it
-has it: sizing (`kernel._size`, from the account's config as a `BacktestConfig`), the stop-loss /
-take-profit check against a bar's range with gaps filled at the open (`kernel._exit_fill`), and
+has it: sizing (`kernel.position_size`, from the account's config as a `BacktestConfig`), the
+stop-loss / take-profit check against a bar's range with gaps filled at the open
+(`kernel.exit_fill`), and
 the same arithmetic, in the same order, for slippage, commission, balance and equity. So an
 account fed the bars and signals a backtest was fed ends with the same trades and equity.
 
 Rules
-- A signal becomes an order for its symbol, filled at the open of that symbol's next bar
-  (slippage against the trader); a later signal for the symbol before that bar replaces it.
+- A signal becomes an order for its symbol, filled at the open of that symbol's next bar whose
+  open time is at or after the order's time (slippage against the trader); a later signal for
+  the symbol before that bar replaces it.
 - BUY / SELL with a quantity trade that many units: toward flat, then (if more) beyond it; adding
   to a position averages its entry price. Quantity 0 means "all in", as the backtest's default
   sizing: on the opposite side it reverses (closes, then opens the other way with the equity
@@ -21,7 +23,9 @@ Rules
   after the order (max_position_fraction of equity), the sum over symbols (max_exposure_fraction),
   and the day's loss (max_daily_loss_fraction of the UTC day's starting equity: until the next
   day, orders that open or add are refused). A refused order is kept with its reason. "All in"
-  orders are sized within the position and exposure limits instead of refused.
+  orders are sized within the position and exposure limits instead of refused. A symbol without
+  a mark yet is valued at the order's reference price (the signal's price target); without one
+  the check waits for the fill bar and values the symbol at its open.
 - Equity is marked to each bar's close; daily P&L is per UTC day.
 """
 
@@ -111,7 +115,9 @@ class Order:
     stop_loss: float  # price, NaN: none
     take_profit: float
     create_time: int  # ns
+    reference_price: float = math.nan  # values an unmarked symbol for the limit checks
     state: OrderState = OrderState.PENDING
+    limits_deferred: bool = False  # no price to check the limits with before the fill bar
     refusal_reason: str = ""
     fill_price: float = math.nan
     fill_time: int = 0
@@ -131,6 +137,8 @@ class Fill:
     time: int  # ns
     reason: FillReason
     closing: bool  # reduces or closes a position (else it opens or adds)
+    entry_price: float = math.nan  # closing fills: the average entry price of what they closed
+    entry_time: int = 0  # closing fills: when that position was opened
 
 
 @dataclass(slots=True)
@@ -158,6 +166,8 @@ class PaperBar:
 class EquityPoint:
     time: int
     equity: float
+    symbol: str = ""  # the bar that marked it
+    close: float = math.nan
 
 
 @dataclass
@@ -167,6 +177,7 @@ class PaperBook:
     holdings: dict[str, Holding] = field(default_factory=dict)
     pending: dict[str, Order] = field(default_factory=dict)
     marks: dict[str, float] = field(default_factory=dict)  # latest close per symbol
+    marked_at: dict[str, int] = field(default_factory=dict)  # that close's bar time
     fills: list[Fill] = field(default_factory=list)
     equity_curve: list[EquityPoint] = field(default_factory=list)
     day: int = -1
@@ -226,16 +237,20 @@ class PaperBook:
             after = 0.0
         if abs(after) <= abs(held):  # reduces or closes: always allowed
             return ""
-        return self._limit_refusal(order.symbol, after)
+        price = self.marks.get(order.symbol, order.reference_price)
+        if math.isnan(price) and not (self.halted and self.config.max_daily_loss_fraction):
+            order.limits_deferred = True
+            return ""
+        return self._limit_refusal(order.symbol, after, price)
 
-    def _limit_refusal(self, symbol: str, after: float) -> str:
-        """Why a position of `after` units in `symbol` would break a limit ('' when it would not)."""
-        if self.halted:
+    def _limit_refusal(self, symbol: str, after: float, price: float) -> str:
+        """Why a position of `after` units in `symbol` at `price` would break a limit ('' if none)."""
+        if self.halted and self.config.max_daily_loss_fraction:  # the limit may have been lifted since
             loss = self.config.max_daily_loss_fraction
             return f"max daily loss {loss:.2f} of the day's starting equity reached; trading resumes tomorrow"
         equity = self.equity()
         limit = self.config.max_position_fraction
-        value = self.position_value(symbol, after)
+        value = abs(after) * price
         if limit and value > limit * equity:
             return f"max position {limit:.2f} of equity would be exceeded ({value / equity:.2f})"
         limit = self.config.max_exposure_fraction
@@ -255,19 +270,36 @@ class PaperBook:
         time = bar.time
         self._roll_day(time)
         fills: list[Fill] = []
-        order = self.pending.pop(bar.symbol, None)
-        if order is not None:
-            fills += self._execute(order, time, bar.open)
+        order = self.pending.get(bar.symbol)
+        if order is not None and time >= order.create_time:
+            del self.pending[bar.symbol]
+            if not self._refused_at_fill(order, bar.open):
+                fills += self._execute(order, time, bar.open)
         if bar.symbol in self.holdings:
             fills += self._check_exits(bar)
         self.marks[bar.symbol] = bar.close
+        self.marked_at[bar.symbol] = time
         equity = self.equity()
-        self.equity_curve.append(EquityPoint(time, equity))
+        self.equity_curve.append(EquityPoint(time, equity, bar.symbol, bar.close))
         limit = self.config.max_daily_loss_fraction
         if limit and equity <= self.day_start_equity * (1 - limit):
             self.halted = True
         self.fills += fills
         return fills
+
+    def _refused_at_fill(self, order: Order, open_: float) -> bool:
+        """The limit check an order created without a price waited for, at the fill bar's open."""
+        if not order.limits_deferred:
+            return False
+        held = self.holdings[order.symbol].quantity if order.symbol in self.holdings else 0.0
+        side = 1.0 if order.intent is OrderIntent.BUY else -1.0
+        after = held + side * order.quantity
+        if not self.config.allow_short and after < 0:
+            after = 0.0
+        reason = self._limit_refusal(order.symbol, after, open_) if order.quantity else ""
+        if reason:
+            order.state, order.refusal_reason = OrderState.REFUSED, reason
+        return bool(reason)
 
     def _roll_day(self, time: int) -> None:
         day = time // NANOSECONDS_PER_DAY
@@ -337,7 +369,7 @@ class PaperBook:
         fill = price * (1.0 + side * self.config.slippage)
         if quantity is None:
             budget = self._all_in_budget(order.symbol)
-            quantity = float(kernel._size(budget, fill, math.nan, self._parameters))
+            quantity = float(kernel.position_size(budget, fill, math.nan, self._parameters))
         if not quantity > 0.0:
             return []
         commission = quantity * fill * self.config.commission
@@ -370,6 +402,8 @@ class PaperBook:
             time=time,
             reason=FillReason.ORDER,
             closing=False,
+            entry_price=fill,
+            entry_time=time,
         )
         return [fill_record]
 
@@ -428,13 +462,15 @@ class PaperBook:
             time,
             reason,
             closing=True,
+            entry_price=entry,
+            entry_time=holding.open_time,
         )
 
     def _check_exits(self, bar: PaperBar) -> list[Fill]:
         holding = self.holdings[bar.symbol]
         if math.isnan(holding.stop) and math.isnan(holding.target):
             return []
-        hit, price, reason = kernel._exit_fill(
+        hit, price, reason = kernel.exit_fill(
             holding.quantity > 0,
             holding.stop,
             holding.target,
@@ -464,21 +500,28 @@ class PaperBook:
     # -- reports ------------------------------------------------------------------------------
 
     def daily_pnl(self) -> list[tuple[int, float, float, float]]:
-        """(UTC day number, P&L, return on the day's starting equity, end equity), oldest first."""
-        days: list[tuple[int, float, float, float]] = []
-        start = self.config.initial_cash
-        current_day, last_equity = None, start
-        for point in self.equity_curve:
-            day = point.time // NANOSECONDS_PER_DAY
-            if current_day is not None and day != current_day:
-                days.append((current_day, last_equity - start, (last_equity - start) / start, last_equity))
-                start = last_equity
-            current_day, last_equity = day, point.equity
-        if current_day is not None:
-            days.append((current_day, last_equity - start, (last_equity - start) / start, last_equity))
-        return days
+        return daily_pnl(self.equity_curve, self.config.initial_cash)
 
     def equity_array(self) -> tuple[np.ndarray, np.ndarray]:
         times = np.array([point.time for point in self.equity_curve], dtype=np.int64)
         values = np.array([point.equity for point in self.equity_curve], dtype=np.float64)
         return times, values
+
+
+def daily_pnl(points: list[EquityPoint], initial_cash: float) -> list[tuple[int, float, float, float]]:
+    """(UTC day number, P&L, return on the day's starting equity, end equity), oldest first.
+
+    A day starts with the equity the previous day ended with (the initial cash for the first).
+    """
+    days: list[tuple[int, float, float, float]] = []
+    start = initial_cash
+    current_day, last_equity = None, start
+    for point in points:
+        day = point.time // NANOSECONDS_PER_DAY
+        if current_day is not None and day != current_day:
+            days.append((current_day, last_equity - start, (last_equity - start) / start, last_equity))
+            start = last_equity
+        current_day, last_equity = day, point.equity
+    if current_day is not None:
+        days.append((current_day, last_equity - start, (last_equity - start) / start, last_equity))
+    return days
