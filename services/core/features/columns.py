@@ -47,7 +47,9 @@ def feature_columns(
     for index, name in enumerate(selected):
         if name not in available:
             known = ", ".join(sorted(available)[:20]) or "none"
-            violations.append(FieldViolation(f"{field}[{index}]", f"no indicator output {name!r}; known: {known}"))
+            violations.append(
+                FieldViolation(f"{field}[{index}]", f"no indicator output {name!r}; known: {known}")
+            )
         elif name in seen:
             violations.append(FieldViolation(f"{field}[{index}]", f"{name!r} is listed twice"))
         seen.add(name)

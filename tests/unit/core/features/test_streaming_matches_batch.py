@@ -70,11 +70,13 @@ def test_reset_behaves_as_new_and_ready_follows_the_warm_up():
     pipeline = StreamingFeatures(spec, columns)
     first = streamed(pipeline, series)
     pipeline.reset()
-    assert not pipeline.ready and pipeline.bars_seen == 0
+    assert not pipeline.ready
+    assert pipeline.bars_seen == 0
     np.testing.assert_array_equal(streamed(pipeline, series), first)
     assert pipeline.ready
     warmup = first_complete_row(compute_features(spec, series, columns))
-    assert np.isnan(first[:warmup]).all() and not np.isnan(first[warmup:]).any()
+    assert np.isnan(first[:warmup]).all()
+    assert not np.isnan(first[warmup:]).any()
 
 
 def test_columns_default_to_every_indicator_output_in_spec_order():
