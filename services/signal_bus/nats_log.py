@@ -38,7 +38,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import nats
 import nats.errors
@@ -482,9 +482,7 @@ class NatsLog:
             reader.pending = (await reader.subscription.consumer_info()).num_pending or 0
         try:
             messages = (
-                await reader.subscription.fetch(min(count, reader.pending), timeout=REQUEST_TIMEOUT_SECONDS)
-                if reader.pending
-                else []
+                await _fetch_all(reader.subscription, min(count, reader.pending)) if reader.pending else []
             )
         except BaseException:
             await self._close_reader(name, reader)
@@ -520,7 +518,7 @@ class NatsLog:
             return []
         subscription = await stream.pull_subscribe_bind(consumer=consumer, stream=name)
         try:
-            messages = await subscription.fetch(min(count, pending), timeout=REQUEST_TIMEOUT_SECONDS)
+            messages = await _fetch_all(subscription, min(count, pending))
             return [self._record(message) for message in messages]
         finally:
             await subscription.unsubscribe()
@@ -676,3 +674,15 @@ class NatsLog:
                 await self._client.close()
             self._client = None
             self._stream = None
+
+
+async def _fetch_all(subscription: Any, wanted: int) -> list[Any]:
+    """`wanted` messages the consumer said it has: a pull may hand them over in several parts, and
+    a reader (the paper consumer) takes a short read to mean "nothing more was there"."""
+    messages: list[Any] = []
+    while len(messages) < wanted:
+        part = await subscription.fetch(wanted - len(messages), timeout=REQUEST_TIMEOUT_SECONDS)
+        if not part:
+            break
+        messages.extend(part)
+    return messages
