@@ -50,9 +50,9 @@ class SignalTopicApp:
         self._heartbeat_seconds = heartbeat_seconds
         self._decode = signal_decoder(log.offset_key)
 
-    def prepare(self, caller: Caller, signal: signal_pb2.Signal) -> signal_pb2.Signal:
-        """The signal as it will be stored; InvalidArgument naming every problem."""
-        violations = signal_violations(signal)
+    def prepare(self, caller: Caller, signal: signal_pb2.Signal, field: str = "signal") -> signal_pb2.Signal:
+        """The signal as it will be stored; InvalidArgument naming every problem (under `field`)."""
+        violations = signal_violations(signal, field)
         if violations:
             raise InvalidArgument("the signal cannot be published", violations)
         stored = signal_pb2.Signal()
@@ -63,11 +63,11 @@ class SignalTopicApp:
         return stored
 
     def submit(
-        self, caller: Caller, signal: signal_pb2.Signal
+        self, caller: Caller, signal: signal_pb2.Signal, field: str = "signal"
     ) -> tuple[signal_pb2.Signal, asyncio.Future[Appended]]:
         """Validate and queue one signal; the future resolves when it is durable."""
         require_role(caller, Role.TRADER)
-        stored = self.prepare(caller, signal)
+        stored = self.prepare(caller, signal, field)
         return stored, self._writer.submit(SIGNALS_TOPIC, stored_entry(caller, stored))
 
     async def publish(self, caller: Caller, signal: signal_pb2.Signal) -> Published:

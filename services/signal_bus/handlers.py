@@ -6,13 +6,14 @@ registers them with an identity serializer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import grpc
 
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
-from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc
-from services.core.errors import AlphintraError
+from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc, signal_pb2
+from services.core.errors import AlphintraError, FieldViolation, InvalidArgument
 from services.core.ownership import Caller, Role, require_role
 from services.mesh.identity import current_caller
 from services.signal_bus.app import SignalTopicApp, published
@@ -21,6 +22,9 @@ from services.signal_bus.history import HistoryApp
 from services.signal_bus.log import Appended
 from services.signal_bus.start import Start
 from services.signal_bus.streams import Outcome, Pending, acknowledge_in_order, error_status
+
+# signals one PublishSignals message may carry
+MAX_BATCH_SIGNALS = 1_000
 
 Context = grpc.aio.ServicerContext
 
@@ -51,6 +55,8 @@ class SignalBusHandlers(signal_bus_service_pb2_grpc.SignalBusServiceServicer):
         self, caller: Caller
     ) -> Callable[[messages.PublishSignalsRequest], Outcome[messages.PublishSignalsResponse]]:
         def accept(request: messages.PublishSignalsRequest) -> Outcome[messages.PublishSignalsResponse]:
+            if request.signals:
+                return self._batch_outcome(caller, request)
             signal_id = request.signal.signal_id
             try:
                 stored, pending = self._signals.submit(caller, request.signal)
@@ -66,6 +72,42 @@ class SignalBusHandlers(signal_bus_service_pb2_grpc.SignalBusServiceServicer):
             return Pending(pending, build)
 
         return accept
+
+    def _batch_outcome(
+        self, caller: Caller, request: messages.PublishSignalsRequest
+    ) -> Outcome[messages.PublishSignalsResponse]:
+        """Every signal of a batch submitted at once (so they share the writer's durable writes);
+        the response waits for all of them and acknowledges each, rejections in their place."""
+        if request.HasField("signal"):
+            error = InvalidArgument("send `signal` or `signals`, not both", [FieldViolation("signal", "set")])
+            return messages.PublishSignalsResponse(error=error_status(error))
+        if len(request.signals) > MAX_BATCH_SIGNALS:
+            error = InvalidArgument(
+                "too many signals in one message",
+                [FieldViolation("signals", f"at most {MAX_BATCH_SIGNALS} per message")],
+            )
+            return messages.PublishSignalsResponse(error=error_status(error))
+        acks: list[messages.SignalAck] = []
+        waiting: list[tuple[int, signal_pb2.Signal, asyncio.Future[Appended]]] = []
+        for index, signal in enumerate(request.signals):
+            acks.append(messages.SignalAck(signal_id=signal.signal_id))
+            try:
+                stored, pending = self._signals.submit(caller, signal, field=f"signals[{index}]")
+            except AlphintraError as error:
+                acks[index].error.CopyFrom(error_status(error))
+                continue
+            waiting.append((index, stored, pending))
+        if not waiting:
+            return messages.PublishSignalsResponse(acks=acks)
+
+        def build(appended: list[Appended]) -> messages.PublishSignalsResponse:
+            for (index, stored, _), result in zip(waiting, appended, strict=True):
+                ack = published(stored, result)
+                acks[index].offset = ack.offset
+                acks[index].duplicate = ack.duplicate
+            return messages.PublishSignalsResponse(acks=acks)
+
+        return Pending(asyncio.gather(*(pending for _, _, pending in waiting)), build)  # type: ignore[arg-type]
 
     async def Subscribe(self, request: messages.SubscribeRequest, context: Context) -> AsyncIterator[bytes]:
         start = Start.of(request.WhichOneof("start"), request.from_offset, request.from_time)

@@ -42,23 +42,31 @@ def error_status(error: AlphintraError) -> status_pb2.Status:
 async def acknowledge_in_order(
     requests: AsyncIterator[Request], accept: Callable[[Request], Outcome]
 ) -> AsyncIterator[Response]:
-    """`accept` answers at once (a rejection) or with a Pending append; responses follow request order."""
-    outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
+    """`accept` answers at once (a rejection) or with a Pending append; responses follow request order.
+
+    At most MAX_IN_FLIGHT unacknowledged signals per stream: a message carrying a batch counts as
+    its signals, so batching does not loosen the bound.
+    """
+    outcomes: asyncio.Queue[tuple[Outcome, int] | None] = asyncio.Queue()
     room = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     async def read() -> None:
         try:
             async for request in requests:
-                await room.acquire()
-                outcomes.put_nowait(accept(request))
+                weight = min(len(getattr(request, "signals", ())) or 1, MAX_IN_FLIGHT)
+                for _ in range(weight):
+                    await room.acquire()
+                outcomes.put_nowait((accept(request), weight))
         finally:
             outcomes.put_nowait(None)
 
     reader = asyncio.create_task(read())
     try:
-        while (outcome := await outcomes.get()) is not None:
+        while (item := await outcomes.get()) is not None:
+            outcome, weight = item
             response = outcome.build(await outcome.future) if isinstance(outcome, Pending) else outcome
-            room.release()
+            for _ in range(weight):
+                room.release()
             yield response
         await reader
     finally:

@@ -39,6 +39,8 @@ from services.signal_bus.subscription import wait_for_any
 log = logging.getLogger("alphintra.signal_bus.paper")
 
 RETRY_SECONDS = 1.0
+# how long the consumer lets new log entries gather before a round (bounds its rounds per second)
+COALESCE_SECONDS = 0.05
 STOP_SECONDS = 5.0
 
 
@@ -100,6 +102,10 @@ class PaperConsumer:
                 continue
             if not more:
                 await wait_for_any(events, self._poll_seconds)
+                if not self._woken.is_set():
+                    # woken by the log: let a burst of publishes land first, so that a busy bus
+                    # costs the consumer a few rounds a second, not one database query per write
+                    await asyncio.sleep(COALESCE_SECONDS)
 
     async def _round(self) -> bool:
         accounts = await self._store.cursors(self._namespace)

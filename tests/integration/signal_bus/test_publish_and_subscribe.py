@@ -97,6 +97,46 @@ async def test_a_publish_stream_acknowledges_in_order_and_answers_a_bad_signal_i
     assert received.offsets == [ack.offset for ack in stored]
 
 
+async def test_a_batch_message_acknowledges_each_signal_in_order_with_rejections_in_place(as_alice):
+    signals = [make_signal(f"batch-{index}") for index in range(300)]
+    signals[7] = make_signal("batch-bad", confidence=2.0)
+    signals[9] = make_signal("batch-3")  # a duplicate within the batch
+
+    async def requests():
+        yield messages.PublishSignalsRequest(signals=signals[:150])
+        yield messages.PublishSignalsRequest(signals=signals[150:])
+        yield messages.PublishSignalsRequest(signal=make_signal("single"))
+
+    replies = [reply async for reply in as_alice.PublishSignals(requests())]
+    assert len(replies) == 3
+    acks = [*replies[0].acks, *replies[1].acks]
+    assert [ack.signal_id for ack in acks] == [signal.signal_id for signal in signals]
+    assert acks[7].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "signals[7].confidence" in str(acks[7].error)
+    assert acks[9].duplicate
+    assert acks[9].offset == acks[3].offset
+    assert replies[2].signal_id == "single"
+    assert replies[2].offset
+    stored = [ack for index, ack in enumerate(acks) if index not in (7, 9)]
+    received = await collect(
+        as_alice.Subscribe(messages.SubscribeRequest(from_offset="0-0")), len(stored) + 1
+    )
+    assert received.offsets == [ack.offset for ack in stored] + [replies[2].offset]
+
+
+async def test_a_batch_with_both_forms_or_too_many_signals_is_refused_whole(as_alice):
+    async def requests():
+        yield messages.PublishSignalsRequest(signal=make_signal("a"), signals=[make_signal("b")])
+        yield messages.PublishSignalsRequest(signals=[make_signal(f"many-{index}") for index in range(1_001)])
+
+    replies = [reply async for reply in as_alice.PublishSignals(requests())]
+    assert [reply.error.code for reply in replies] == [grpc.StatusCode.INVALID_ARGUMENT.value[0]] * 2
+    assert not any(reply.acks for reply in replies)
+    await as_alice.PublishSignal(messages.PublishSignalRequest(signal=make_signal("after")))
+    received = await collect(as_alice.Subscribe(messages.SubscribeRequest(from_offset="0-0")), 1)
+    assert received.signal_ids == ["after"]  # nothing of the refused messages was stored
+
+
 async def test_subscribers_see_their_own_signals_and_an_admin_the_organisations(stub, as_alice):
     await _publish(as_alice, make_signal("alice-1"))
     await _publish(As(stub, BOB), make_signal("bob-1"))

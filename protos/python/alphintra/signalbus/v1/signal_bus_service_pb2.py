@@ -30,7 +30,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/alphintra/signalbus/v1/signal_bus_service.proto\x12\x16\x61lphintra.signalbus.v1\x1a\x1d\x61lphintra/common/v1/bar.proto\x1a#alphintra/signalbus/v1/signal.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"N\n\x0cSignalRecord\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12.\n\x06signal\x18\x02 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.Signal\"B\n\tBarRecord\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12%\n\x03\x62\x61r\x18\x02 \x01(\x0b\x32\x18.alphintra.common.v1.Bar\"L\n\x14PublishSignalRequest\x12\x34\n\x06signal\x18\x01 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.SignalB\x04\xe2\x41\x01\x02\"j\n\x15PublishSignalResponse\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12.\n\x06signal\x18\x03 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.Signal\"M\n\x15PublishSignalsRequest\x12\x34\n\x06signal\x18\x01 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.SignalB\x04\xe2\x41\x01\x02\"q\n\x16PublishSignalsResponse\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\t\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x12!\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.google.rpc.Status\"\xc5\x01\n\x10SubscribeRequest\x12\x12\n\x08\x66rom_now\x18\x01 \x01(\x08H\x00\x12\x15\n\x0b\x66rom_offset\x18\x02 \x01(\tH\x00\x12/\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12\x34\n\x06\x66ilter\x18\x04 \x01(\x0b\x32$.alphintra.signalbus.v1.SignalFilter\x12\x16\n\x0emax_batch_size\x18\x05 \x01(\x05\x42\x07\n\x05start\"a\n\x11SubscribeResponse\x12\x35\n\x07signals\x18\x01 \x03(\x0b\x32$.alphintra.signalbus.v1.SignalRecord\x12\x15\n\rresume_offset\x18\x02 \x01(\t\"\xee\x01\n\x12ListSignalsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06symbol\x18\x05 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x06 \x01(\t\x12.\n\x06\x61\x63tion\x18\x07 \x01(\x0e\x32\x1e.alphintra.signalbus.v1.Action\"e\n\x13ListSignalsResponse\x12\x35\n\x07signals\x18\x01 \x03(\x0b\x32$.alphintra.signalbus.v1.SignalRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"A\n\x12PublishBarsRequest\x12+\n\x03\x62\x61r\x18\x01 \x01(\x0b\x32\x18.alphintra.common.v1.BarB\x04\xe2\x41\x01\x02\"[\n\x13PublishBarsResponse\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12!\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.google.rpc.Status\"\xe3\x01\n\x14SubscribeBarsRequest\x12\x15\n\x07symbols\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02\x12\x37\n\ttimeframe\x18\x02 \x01(\x0e\x32\x1e.alphintra.common.v1.TimeframeB\x04\xe2\x41\x01\x02\x12\x12\n\x08\x66rom_now\x18\x03 \x01(\x08H\x00\x12\x15\n\x0b\x66rom_offset\x18\x04 \x01(\tH\x00\x12/\n\tfrom_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12\x16\n\x0emax_batch_size\x18\x06 \x01(\x05\x42\x07\n\x05start\"_\n\x15SubscribeBarsResponse\x12/\n\x04\x62\x61rs\x18\x01 \x03(\x0b\x32!.alphintra.signalbus.v1.BarRecord\x12\x15\n\rresume_offset\x18\x02 \x01(\t2\xde\x06\n\x10SignalBusService\x12\x89\x01\n\rPublishSignal\x12,.alphintra.signalbus.v1.PublishSignalRequest\x1a-.alphintra.signalbus.v1.PublishSignalResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x0b/v1/signals:\x06signal\x12\x99\x01\n\x0ePublishSignals\x12-.alphintra.signalbus.v1.PublishSignalsRequest\x1a..alphintra.signalbus.v1.PublishSignalsResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/signals:publishStream:\x01*(\x01\x30\x01\x12\x84\x01\n\tSubscribe\x12(.alphintra.signalbus.v1.SubscribeRequest\x1a).alphintra.signalbus.v1.SubscribeResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/v1/signals:subscribe:\x01*0\x01\x12{\n\x0bListSignals\x12*.alphintra.signalbus.v1.ListSignalsRequest\x1a+.alphintra.signalbus.v1.ListSignalsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/signals\x12\x8d\x01\n\x0bPublishBars\x12*.alphintra.signalbus.v1.PublishBarsRequest\x1a+.alphintra.signalbus.v1.PublishBarsResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/bars:publishStream:\x01*(\x01\x30\x01\x12\x8d\x01\n\rSubscribeBars\x12,.alphintra.signalbus.v1.SubscribeBarsRequest\x1a-.alphintra.signalbus.v1.SubscribeBarsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x12/v1/bars:subscribe:\x01*0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/alphintra/signalbus/v1/signal_bus_service.proto\x12\x16\x61lphintra.signalbus.v1\x1a\x1d\x61lphintra/common/v1/bar.proto\x1a#alphintra/signalbus/v1/signal.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"N\n\x0cSignalRecord\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12.\n\x06signal\x18\x02 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.Signal\"B\n\tBarRecord\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12%\n\x03\x62\x61r\x18\x02 \x01(\x0b\x32\x18.alphintra.common.v1.Bar\"L\n\x14PublishSignalRequest\x12\x34\n\x06signal\x18\x01 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.SignalB\x04\xe2\x41\x01\x02\"j\n\x15PublishSignalResponse\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12.\n\x06signal\x18\x03 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.Signal\"x\n\x15PublishSignalsRequest\x12.\n\x06signal\x18\x01 \x01(\x0b\x32\x1e.alphintra.signalbus.v1.Signal\x12/\n\x07signals\x18\x02 \x03(\x0b\x32\x1e.alphintra.signalbus.v1.Signal\"d\n\tSignalAck\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\t\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x12!\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.google.rpc.Status\"\xa2\x01\n\x16PublishSignalsResponse\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\t\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x12!\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.google.rpc.Status\x12/\n\x04\x61\x63ks\x18\x05 \x03(\x0b\x32!.alphintra.signalbus.v1.SignalAck\"\xc5\x01\n\x10SubscribeRequest\x12\x12\n\x08\x66rom_now\x18\x01 \x01(\x08H\x00\x12\x15\n\x0b\x66rom_offset\x18\x02 \x01(\tH\x00\x12/\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12\x34\n\x06\x66ilter\x18\x04 \x01(\x0b\x32$.alphintra.signalbus.v1.SignalFilter\x12\x16\n\x0emax_batch_size\x18\x05 \x01(\x05\x42\x07\n\x05start\"a\n\x11SubscribeResponse\x12\x35\n\x07signals\x18\x01 \x03(\x0b\x32$.alphintra.signalbus.v1.SignalRecord\x12\x15\n\rresume_offset\x18\x02 \x01(\t\"\xee\x01\n\x12ListSignalsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06symbol\x18\x05 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x06 \x01(\t\x12.\n\x06\x61\x63tion\x18\x07 \x01(\x0e\x32\x1e.alphintra.signalbus.v1.Action\"e\n\x13ListSignalsResponse\x12\x35\n\x07signals\x18\x01 \x03(\x0b\x32$.alphintra.signalbus.v1.SignalRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"A\n\x12PublishBarsRequest\x12+\n\x03\x62\x61r\x18\x01 \x01(\x0b\x32\x18.alphintra.common.v1.BarB\x04\xe2\x41\x01\x02\"[\n\x13PublishBarsResponse\x12\x0e\n\x06offset\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12!\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.google.rpc.Status\"\xe3\x01\n\x14SubscribeBarsRequest\x12\x15\n\x07symbols\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02\x12\x37\n\ttimeframe\x18\x02 \x01(\x0e\x32\x1e.alphintra.common.v1.TimeframeB\x04\xe2\x41\x01\x02\x12\x12\n\x08\x66rom_now\x18\x03 \x01(\x08H\x00\x12\x15\n\x0b\x66rom_offset\x18\x04 \x01(\tH\x00\x12/\n\tfrom_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12\x16\n\x0emax_batch_size\x18\x06 \x01(\x05\x42\x07\n\x05start\"_\n\x15SubscribeBarsResponse\x12/\n\x04\x62\x61rs\x18\x01 \x03(\x0b\x32!.alphintra.signalbus.v1.BarRecord\x12\x15\n\rresume_offset\x18\x02 \x01(\t2\xde\x06\n\x10SignalBusService\x12\x89\x01\n\rPublishSignal\x12,.alphintra.signalbus.v1.PublishSignalRequest\x1a-.alphintra.signalbus.v1.PublishSignalResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x0b/v1/signals:\x06signal\x12\x99\x01\n\x0ePublishSignals\x12-.alphintra.signalbus.v1.PublishSignalsRequest\x1a..alphintra.signalbus.v1.PublishSignalsResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/signals:publishStream:\x01*(\x01\x30\x01\x12\x84\x01\n\tSubscribe\x12(.alphintra.signalbus.v1.SubscribeRequest\x1a).alphintra.signalbus.v1.SubscribeResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/v1/signals:subscribe:\x01*0\x01\x12{\n\x0bListSignals\x12*.alphintra.signalbus.v1.ListSignalsRequest\x1a+.alphintra.signalbus.v1.ListSignalsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/signals\x12\x8d\x01\n\x0bPublishBars\x12*.alphintra.signalbus.v1.PublishBarsRequest\x1a+.alphintra.signalbus.v1.PublishBarsResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/bars:publishStream:\x01*(\x01\x30\x01\x12\x8d\x01\n\rSubscribeBars\x12,.alphintra.signalbus.v1.SubscribeBarsRequest\x1a-.alphintra.signalbus.v1.SubscribeBarsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x12/v1/bars:subscribe:\x01*0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,8 +39,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PUBLISHSIGNALREQUEST'].fields_by_name['signal']._loaded_options = None
   _globals['_PUBLISHSIGNALREQUEST'].fields_by_name['signal']._serialized_options = b'\342A\001\002'
-  _globals['_PUBLISHSIGNALSREQUEST'].fields_by_name['signal']._loaded_options = None
-  _globals['_PUBLISHSIGNALSREQUEST'].fields_by_name['signal']._serialized_options = b'\342A\001\002'
   _globals['_PUBLISHBARSREQUEST'].fields_by_name['bar']._loaded_options = None
   _globals['_PUBLISHBARSREQUEST'].fields_by_name['bar']._serialized_options = b'\342A\001\002'
   _globals['_SUBSCRIBEBARSREQUEST'].fields_by_name['symbols']._loaded_options = None
@@ -68,25 +66,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PUBLISHSIGNALRESPONSE']._serialized_start=490
   _globals['_PUBLISHSIGNALRESPONSE']._serialized_end=596
   _globals['_PUBLISHSIGNALSREQUEST']._serialized_start=598
-  _globals['_PUBLISHSIGNALSREQUEST']._serialized_end=675
-  _globals['_PUBLISHSIGNALSRESPONSE']._serialized_start=677
-  _globals['_PUBLISHSIGNALSRESPONSE']._serialized_end=790
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=793
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=990
-  _globals['_SUBSCRIBERESPONSE']._serialized_start=992
-  _globals['_SUBSCRIBERESPONSE']._serialized_end=1089
-  _globals['_LISTSIGNALSREQUEST']._serialized_start=1092
-  _globals['_LISTSIGNALSREQUEST']._serialized_end=1330
-  _globals['_LISTSIGNALSRESPONSE']._serialized_start=1332
-  _globals['_LISTSIGNALSRESPONSE']._serialized_end=1433
-  _globals['_PUBLISHBARSREQUEST']._serialized_start=1435
-  _globals['_PUBLISHBARSREQUEST']._serialized_end=1500
-  _globals['_PUBLISHBARSRESPONSE']._serialized_start=1502
-  _globals['_PUBLISHBARSRESPONSE']._serialized_end=1593
-  _globals['_SUBSCRIBEBARSREQUEST']._serialized_start=1596
-  _globals['_SUBSCRIBEBARSREQUEST']._serialized_end=1823
-  _globals['_SUBSCRIBEBARSRESPONSE']._serialized_start=1825
-  _globals['_SUBSCRIBEBARSRESPONSE']._serialized_end=1920
-  _globals['_SIGNALBUSSERVICE']._serialized_start=1923
-  _globals['_SIGNALBUSSERVICE']._serialized_end=2785
+  _globals['_PUBLISHSIGNALSREQUEST']._serialized_end=718
+  _globals['_SIGNALACK']._serialized_start=720
+  _globals['_SIGNALACK']._serialized_end=820
+  _globals['_PUBLISHSIGNALSRESPONSE']._serialized_start=823
+  _globals['_PUBLISHSIGNALSRESPONSE']._serialized_end=985
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=988
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=1185
+  _globals['_SUBSCRIBERESPONSE']._serialized_start=1187
+  _globals['_SUBSCRIBERESPONSE']._serialized_end=1284
+  _globals['_LISTSIGNALSREQUEST']._serialized_start=1287
+  _globals['_LISTSIGNALSREQUEST']._serialized_end=1525
+  _globals['_LISTSIGNALSRESPONSE']._serialized_start=1527
+  _globals['_LISTSIGNALSRESPONSE']._serialized_end=1628
+  _globals['_PUBLISHBARSREQUEST']._serialized_start=1630
+  _globals['_PUBLISHBARSREQUEST']._serialized_end=1695
+  _globals['_PUBLISHBARSRESPONSE']._serialized_start=1697
+  _globals['_PUBLISHBARSRESPONSE']._serialized_end=1788
+  _globals['_SUBSCRIBEBARSREQUEST']._serialized_start=1791
+  _globals['_SUBSCRIBEBARSREQUEST']._serialized_end=2018
+  _globals['_SUBSCRIBEBARSRESPONSE']._serialized_start=2020
+  _globals['_SUBSCRIBEBARSRESPONSE']._serialized_end=2115
+  _globals['_SIGNALBUSSERVICE']._serialized_start=2118
+  _globals['_SIGNALBUSSERVICE']._serialized_end=2980
 # @@protoc_insertion_point(module_scope)

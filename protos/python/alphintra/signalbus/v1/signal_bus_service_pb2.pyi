@@ -47,12 +47,14 @@ class PublishSignalResponse(_message.Message):
     def __init__(self, offset: _Optional[str] = ..., duplicate: _Optional[bool] = ..., signal: _Optional[_Union[_signal_pb2.Signal, _Mapping]] = ...) -> None: ...
 
 class PublishSignalsRequest(_message.Message):
-    __slots__ = ("signal",)
+    __slots__ = ("signal", "signals")
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
     signal: _signal_pb2.Signal
-    def __init__(self, signal: _Optional[_Union[_signal_pb2.Signal, _Mapping]] = ...) -> None: ...
+    signals: _containers.RepeatedCompositeFieldContainer[_signal_pb2.Signal]
+    def __init__(self, signal: _Optional[_Union[_signal_pb2.Signal, _Mapping]] = ..., signals: _Optional[_Iterable[_Union[_signal_pb2.Signal, _Mapping]]] = ...) -> None: ...
 
-class PublishSignalsResponse(_message.Message):
+class SignalAck(_message.Message):
     __slots__ = ("signal_id", "offset", "duplicate", "error")
     SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +65,20 @@ class PublishSignalsResponse(_message.Message):
     duplicate: bool
     error: _status_pb2.Status
     def __init__(self, signal_id: _Optional[str] = ..., offset: _Optional[str] = ..., duplicate: _Optional[bool] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class PublishSignalsResponse(_message.Message):
+    __slots__ = ("signal_id", "offset", "duplicate", "error", "acks")
+    SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ACKS_FIELD_NUMBER: _ClassVar[int]
+    signal_id: str
+    offset: str
+    duplicate: bool
+    error: _status_pb2.Status
+    acks: _containers.RepeatedCompositeFieldContainer[SignalAck]
+    def __init__(self, signal_id: _Optional[str] = ..., offset: _Optional[str] = ..., duplicate: _Optional[bool] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., acks: _Optional[_Iterable[_Union[SignalAck, _Mapping]]] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
     __slots__ = ("from_now", "from_offset", "from_time", "filter", "max_batch_size")
