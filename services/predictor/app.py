@@ -19,11 +19,20 @@ from datetime import datetime
 
 import numpy as np
 
-from services.core.errors import FieldViolation, Internal, InvalidArgument, NotFound, PermissionDenied
+from services.core.errors import (
+    FieldViolation,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
 from services.core.ownership import Caller, Role
+from services.mesh.identity import current_caller
 from services.predictor.batcher import InferenceFailed, Outputs
 from services.predictor.drift_monitor import DriftMonitor
 from services.predictor.drift_tracker import DriftReport
+from services.predictor.namespaces import served_key, visible
 from services.predictor.repository import ModelRepository
 from services.predictor.served import ServedModel, ServedVersion
 from services.predictor.traffic import TrafficSplit
@@ -100,8 +109,16 @@ class Predictor:
     ) -> PendingPrediction:
         """Route and enqueue one request; raises the request's error (NotFound, InvalidArgument...)."""
         started = time.perf_counter()
-        served, route = self.repository.choose(name, version, alias, routing_key)
+        key = served_key(optional_caller(), name, self.repository.models)
+        served, route = self.repository.choose(key, version, alias, routing_key)
         return self.enqueue(served, route, rows, started)
+
+    def start_served(
+        self, key: str, version: int | None, alias: str | None, routing_key: str, rows: np.ndarray
+    ) -> PendingPrediction:
+        """`start` for the predictor's own callers (deployments), by repository key, no namespace."""
+        served, route = self.repository.choose(key, version, alias, routing_key)
+        return self.enqueue(served, route, rows, time.perf_counter())
 
     def enqueue(
         self, served: ServedVersion, route: str, rows: np.ndarray, started: float
@@ -174,12 +191,13 @@ class Predictor:
         return self.repository.set_split(name, split)
 
     def list_models(self, name: str) -> list[ServedModel]:
+        caller = optional_caller()
         if name:
-            return [self.repository.model(name)]
-        return [self.repository.models[key] for key in sorted(self.repository.models)]
+            return [self.repository.model(served_key(caller, name, self.repository.models))]
+        return [self.repository.models[key] for key in sorted(self.repository.models) if visible(caller, key)]
 
     async def drift_report(self, name: str, version: int, window_seconds: float) -> DriftReport:
-        model = self.repository.model(name)
+        model = self.repository.model(served_key(optional_caller(), name, self.repository.models))
         number = version or model.default_version
         served = model.ready_version(number)
         if served is None:
@@ -190,3 +208,11 @@ class Predictor:
 def require_admin(caller: Caller) -> None:
     if caller.role is not Role.ADMIN:
         raise PermissionDenied("loading, unloading and splitting models is for admins")
+
+
+def optional_caller() -> Caller | None:
+    """The caller if the call carries an identity; None for anonymous in-mesh calls (platform models only)."""
+    try:
+        return current_caller()
+    except Unauthenticated:
+        return None

@@ -60,3 +60,34 @@ class PredictorSettings(ServiceSettings):
     drift_alert_psi: float = Field(0.25, gt=0.0)
     # a drift report needs at least this many rows in its window
     drift_min_rows: int = Field(100, ge=1)
+
+    # --- the trainer's model registry (registry models are served per owner as "<owner>/<model>") ---
+    # the trainer's gRPC address; unset serves no registry model
+    trainer_address: str | None = None
+    # the content-addressed store the trainer writes (same path as its artifacts_root); unset (or a
+    # digest missing there) downloads the artifact with DownloadModelArtifact into model_cache_directory
+    artifacts_root: Path | None = None
+    model_cache_directory: Path = Path(".run/predictor-models")
+    # Redis pub/sub channel of alias changes (the trainer's registry_alias_channel)
+    registry_alias_channel: str = "alphintra.registry.aliases"
+    # the registry's reference distributions carry no training row count; the KS p-value assumes this many
+    registry_reference_rows: int = Field(10_000, ge=1)
+    # how long the alias listener waits before reconnecting to Redis after losing it
+    registry_reconnect_seconds: float = Field(1.0, gt=0.0, le=60.0)
+    # deadline of one registry call
+    registry_timeout_seconds: float = Field(30.0, gt=0.0, le=600.0)
+
+    # --- live deployments ---
+    # the signal bus (bars in, signals out) and the workflow service (a model's feature spec, compiled
+    # from the workflow version in the model version's lineage)
+    signal_bus_address: str | None = None
+    workflow_address: str | None = None
+    # running deployments per owner, by plan tier (RESOURCE_EXHAUSTED beyond)
+    deployment_limit_basic: int = Field(2, ge=0)
+    deployment_limit_pro: int = Field(10, ge=0)
+    deployment_limit_premium: int = Field(50, ge=0)
+    # the feature cache (latest vector and streaming state per deployment and symbol) in Redis
+    feature_cache_prefix: str = "alphintra.predictor.features"
+    feature_cache_ttl_seconds: int = Field(7 * 24 * 3600, ge=60)
+    # a deployment whose bar stream broke resubscribes after this long
+    deployment_retry_seconds: float = Field(1.0, gt=0.0, le=300.0)

@@ -84,6 +84,10 @@ class StreamingFeatures:
         )
         return None if np.isnan(self._last).any() else self._last.copy()
 
+    def latest_values(self) -> np.ndarray:
+        """Every column's value on the latest bar, NaN where a column has none yet (the feature cache)."""
+        return self._last.copy()
+
     def snapshot(self) -> FeatureState:
         return FeatureState(
             names=self.names, bars_seen=self._bars_seen, indicators=copy.deepcopy(self._indicators)

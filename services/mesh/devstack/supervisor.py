@@ -372,6 +372,14 @@ def peer_environment(endpoints: Sequence[ServiceEndpoint], artifacts_root: Path)
             "ALPHINTRA_TRAINER__WORKFLOW_ADDRESS": address.get("workflow"),
             "ALPHINTRA_TRAINER__ARTIFACTS_ROOT": str(artifacts_root),
         },
+        # the predictor reads registry versions from the trainer and their ONNX files from the shared
+        # store, subscribes to bars and publishes signals on the bus, and compiles a model's workflow
+        "predictor": {
+            "ALPHINTRA_PREDICTOR__TRAINER_ADDRESS": address.get("trainer"),
+            "ALPHINTRA_PREDICTOR__SIGNAL_BUS_ADDRESS": address.get("signal_bus"),
+            "ALPHINTRA_PREDICTOR__WORKFLOW_ADDRESS": address.get("workflow"),
+            "ALPHINTRA_PREDICTOR__ARTIFACTS_ROOT": str(artifacts_root),
+        },
     }
     # a partial mesh (tests) leaves out the variables of peers it does not run
     return {
