@@ -21,10 +21,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from alphintra.common.v1 import bar_pb2
 from alphintra.predictor.v1 import deployment_service_pb2 as messages
 from alphintra.signalbus.v1 import signal_pb2
 from alphintra.signalbus.v1.signal_bus_service_pb2 import BarRecord
@@ -39,6 +40,17 @@ from services.predictor.deployment_store import DeploymentStore
 from services.predictor.feature_cache import FeatureCache, LatestFeatures, SymbolCheckpoint
 from services.predictor.onnx_model import ModelKind
 from services.predictor.peer_clients import SignalBusClient
+
+BAR_LENGTH = {
+    bar_pb2.TIMEFRAME_1_MINUTE: timedelta(minutes=1),
+    bar_pb2.TIMEFRAME_5_MINUTES: timedelta(minutes=5),
+    bar_pb2.TIMEFRAME_15_MINUTES: timedelta(minutes=15),
+    bar_pb2.TIMEFRAME_30_MINUTES: timedelta(minutes=30),
+    bar_pb2.TIMEFRAME_1_HOUR: timedelta(hours=1),
+    bar_pb2.TIMEFRAME_4_HOURS: timedelta(hours=4),
+    bar_pb2.TIMEFRAME_1_DAY: timedelta(days=1),
+    bar_pb2.TIMEFRAME_1_WEEK: timedelta(weeks=1),
+}
 
 log = logging.getLogger("alphintra.predictor.deployments")
 
@@ -307,9 +319,14 @@ class DeploymentRunner:
             stop_loss=stop,
             take_profit=take,
         )
-        signal.timestamp.FromDatetime(bar_time)
+        # decided on the bar's close: stamped at its end, so a paper account (or any consumer that
+        # fills at the next bar) can never fill on the bar the decision read
+        signal.timestamp.FromDatetime(bar_time + BAR_LENGTH.get(self.deployment.timeframe, timedelta(0)))
         signal.metadata["deployment_id"] = self.deployment.id
         signal.metadata["bar_time"] = bar_time.isoformat()
+        signal.metadata["timeframe"] = bar_pb2.Timeframe.Name(self.deployment.timeframe).removeprefix(
+            "TIMEFRAME_"
+        )
         return signal
 
     def latest_features(self) -> list[LatestFeatures]:
