@@ -99,6 +99,16 @@ def report_rpc_error(error: grpc.RpcError) -> int:
 Column = tuple[str, Callable[[Message], Any]]
 
 
+def enum_text(enum_type: Any, number: int) -> str:
+    """`JOB_STATE_SUCCEEDED` -> `succeeded`: the value without its enum's prefix, for tables."""
+    value = enum_type.values_by_number.get(number)
+    if value is None:
+        return str(number)
+    unspecified = next((v.name for v in enum_type.values if v.name.endswith("UNSPECIFIED")), "")
+    prefix = unspecified.removesuffix("UNSPECIFIED")
+    return value.name.removeprefix(prefix).lower()
+
+
 def field(path: str) -> Callable[[Message], Any]:
     """A column reading a (dotted) field; enums by name, timestamps as ISO text."""
 
@@ -108,15 +118,12 @@ def field(path: str) -> Callable[[Message], Any]:
             descriptor = value.DESCRIPTOR.fields_by_name[part]
             raw = getattr(value, part)
             if descriptor.enum_type is not None and not isinstance(raw, Iterable):
-                return (
-                    descriptor.enum_type.values_by_number[raw].name
-                    if raw in descriptor.enum_type.values_by_number
-                    else raw
-                )
+                return enum_text(descriptor.enum_type, raw)
             value = raw
         if isinstance(value, Message):
             if value.DESCRIPTOR.full_name == "google.protobuf.Timestamp":
-                return value.ToJsonString() if value.ByteSize() else ""  # type: ignore[attr-defined]
+                stamp = value.ToDatetime()  # type: ignore[attr-defined]
+                return stamp.strftime("%Y-%m-%d %H:%M:%S") if value.ByteSize() else ""
             return json_format.MessageToJson(value, indent=None)
         if isinstance(value, float):
             return f"{value:.6g}"
