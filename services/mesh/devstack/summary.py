@@ -124,6 +124,9 @@ def _how_to_lines(mesh: MeshAddresses) -> list[str]:
         f'  curl --http1.1 --cacert {ca} -H "authorization: Bearer $TOKEN" https://localhost:{port}/v1/auth/whoami',
         f"  grpcurl -cacert {ca} {protoset}-H \"authorization: Bearer $TOKEN\" -d '{{}}' localhost:{port} "
         "alphintra.workflow.v1.WorkflowService/ListWorkflows",
+        "Try it: `make demo` in another terminal walks the whole journey (dataset, workflow, backtest,",
+        "  optimisation, a trained model promoted and deployed, signals, a webhook, a paper account's P&L);",
+        f"  the CLI: `alphintra login --email {mesh.admin_email or '<admin>'}`, then `alphintra --help`.",
         f"Stop with Ctrl-C here, or `kill {mesh.supervisor_pid}`.",
     ]
 
