@@ -199,7 +199,7 @@ def _jobs_logs(session: Session, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _job_events(session: Session, job_id: str) -> Iterator[jobs.JobEvent]:
+def job_events(session: Session, job_id: str) -> Iterator[jobs.JobEvent]:
     """The job's events from the start; reconnects after a dropped stream where it left off."""
     after = 0
     while True:
@@ -253,7 +253,7 @@ def watch_job(session: Session, job_id: str, *, as_json: bool = False) -> int:
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=stdout, disable=as_json) as progress:
         view = _JobView(progress, job_id, as_json)
-        for event in _job_events(session, job_id):
+        for event in job_events(session, job_id):
             view.show(event)
     if view.trials and not as_json:
         _print_trials(view.trials)

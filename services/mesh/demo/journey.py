@@ -51,12 +51,14 @@ from alphintra.workflow.v1 import workflow_service_pb2_grpc as workflows_grpc
 from services.core.datasets.generator import SyntheticSpec, generate
 from services.core.signals.webhook_signature import SIGNATURE_HEADER, verify
 from services.mesh.cli.connection import Session
-from services.mesh.cli.remote_workflows import watch_job
+from services.mesh.cli.remote_workflows import job_events, watch_job
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SYMBOL = "DEMO-USD"
 CHUNK_BYTES = 256 * 1024
 DAY_NS = 86_400 * 1_000_000_000
+# how long the journey waits for webhook deliveries and paper fills to catch up with the signals
+DELIVERY_WAIT_SECONDS = 60.0
 
 
 @dataclass
@@ -171,6 +173,14 @@ class Journey:
         self.narrator = Narrator(options.quiet)
         self.result = JourneyResult()
 
+    def follow(self, job_id: str) -> None:
+        """The job live (progress bar, logs, trials), or quietly to its end."""
+        if not self.options.quiet:
+            watch_job(self.session, job_id)
+            return
+        for _ in job_events(self.session, job_id):
+            pass
+
     def call(self, method: Any, request: Any, timeout: float | None = 120.0) -> Any:
         return self.session.call(method, request, timeout=timeout)
 
@@ -243,7 +253,7 @@ class Journey:
         )
         backtest = self.call(stub.CreateBacktest, request).backtest
         if backtest.job_id:
-            watch_job(self.session, backtest.job_id, as_json=self.options.quiet)
+            self.follow(backtest.job_id)
         backtest = self.call(stub.GetBacktest, backtests.GetBacktestRequest(backtest_id=backtest.id)).backtest
         report = self.call(
             stub.GetBacktestReport, backtests.GetBacktestReportRequest(backtest_id=backtest.id)
@@ -268,7 +278,7 @@ class Journey:
         )
         execution = self.call(stub.ExecuteWorkflow, request).execution
         self.narrator.say(f"execution {execution.id} runs as job {execution.job_id}; watching it live")
-        watch_job(self.session, execution.job_id, as_json=self.options.quiet)
+        self.follow(execution.job_id)
         return self.call(
             stub.GetExecution,
             workflows.GetExecutionRequest(workflow_id=self.result.workflow_id, execution_id=execution.id),
@@ -388,7 +398,7 @@ class Journey:
             receiver.secret = created.signing_secret
             self.narrator.say(f"webhook {created.webhook.id} -> {receiver.url} (HMAC-SHA256 signed)")
             signals = self._replay_bars(strategy_id)
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + DELIVERY_WAIT_SECONDS
             while len(receiver.deliveries) < len(signals) and time.monotonic() < deadline:
                 time.sleep(0.2)
             self.result.webhook_deliveries = len(receiver.deliveries)
@@ -433,7 +443,7 @@ class Journey:
 
     def _wait_for_paper(self, account_id: str, signals: list[signal_pb2.Signal]) -> None:
         stub = self.session.stub(paper_grpc.PaperTradingServiceStub)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + DELIVERY_WAIT_SECONDS
         while True:
             account = self.call(stub.GetAccount, paper.GetAccountRequest(account_id=account_id)).account
             trades = self.call(
