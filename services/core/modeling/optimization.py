@@ -267,7 +267,8 @@ def _run_trial(trial: optuna.Trial, evaluator: _Evaluator, study: optuna.Study) 
         study.tell(trial, state=TrialState.FAIL)
         return math.nan
     values, reasons = [], []
-    for step, (start, stop) in enumerate(evaluator.folds()):
+    folds = evaluator.folds()
+    for step, (start, stop) in enumerate(folds):
         try:
             span = evaluator.span(spec, start, stop)
         except InvalidArgument as problem:
@@ -280,7 +281,8 @@ def _run_trial(trial: optuna.Trial, evaluator: _Evaluator, study: optuna.Study) 
             trial.set_user_attr(METRICS_ATTRIBUTE, _key_metrics(span.metrics))
         if math.isfinite(span.objective):
             trial.report(span.objective, step)
-            if trial.should_prune():
+            # pruning saves the folds still to run: after the last there is nothing left to save
+            if step < len(folds) - 1 and trial.should_prune():
                 trial.set_user_attr(MESSAGE_ATTRIBUTE, f"pruned after window {step}")
                 study.tell(trial, state=TrialState.PRUNED)
                 return math.nan

@@ -135,6 +135,7 @@ class Attempt:
                 "artifacts_root": str(environment.artifacts_root),
                 "schema": environment.schema,
                 "workflow_address": environment.workflow_address,
+                "registry_alias_channel": environment.registry_alias_channel,
             },
         }
         return (json.dumps(request) + "\n").encode()

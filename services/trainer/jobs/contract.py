@@ -58,6 +58,8 @@ class JobEnvironment:
     # the trainer's database schema, for runners that read or write its tables
     schema: str = "trainer"
     workflow_address: str | None = None
+    # the Redis pub/sub channel of model alias changes (TrainerSettings.registry_alias_channel)
+    registry_alias_channel: str = "alphintra.registry.aliases"
 
 
 JobRunner = Callable[

@@ -60,6 +60,7 @@ def attempt_settings(settings: TrainerSettings) -> AttemptSettings:
             artifacts_root=settings.artifacts_root.resolve(),
             schema=SCHEMA,
             workflow_address=settings.workflow_address,
+            registry_alias_channel=settings.registry_alias_channel,
         ),
     )
 

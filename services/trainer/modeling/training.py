@@ -8,6 +8,7 @@ and returns the TrainingResult with the test-split backtest.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 from alphintra.strategy.v1 import training_pb2
@@ -16,13 +17,14 @@ from alphintra.trainer.v1 import training_service_pb2 as jobs
 from services.core.backtest import Bars
 from services.core.modeling.scoring import METRIC_NAMES
 from services.core.modeling.training import Hooks, TrainingOutcome, train_model
-from services.core.strategy.parameters import from_python
+from services.core.strategy.parameters import from_python, to_python
 from services.mesh import conversions
 from services.mesh.artifacts import ArtifactStore
 from services.trainer.datasets.loading import load_bars_sync
 from services.trainer.datasets.records import DatasetRecord
 from services.trainer.jobs.contract import JobContext, JobEnvironment
 from services.trainer.modeling.registration import register_version
+from services.trainer.modeling.tracking import RunTracker, tracked_run
 
 
 def run_training_job(
@@ -40,8 +42,53 @@ def run_training_job(
 
 def train_and_register(
     job: jobs.TrainingJobConfig, record: DatasetRecord, bars: Bars, context: JobContext,
-    environment: JobEnvironment, *, parent_version: int = 0,
+    environment: JobEnvironment,
 ) -> training_pb2.TrainingResult:  # fmt: skip
+    model_name = job.training.model_name or f"model-{context.job_id[:12]}"
+    with tracked_run(
+        environment, context, experiment=f"model {model_name}",
+        display_name=f"training job {context.job_id[:8]}", params=training_params(job, record),
+        tags={"kind": "training"},
+    ) as run:  # fmt: skip
+        outcome = train(job, bars, run.context)
+        result = register_outcome(
+            job, outcome, run.context, environment, record=record, bars=bars, model_name=model_name, run=run
+        )
+        run.finish(dict(result.metrics), tags=version_tags(result, outcome))
+    context.progress(1.0, "registered")
+    return result
+
+
+def training_params(job: jobs.TrainingJobConfig, record: DatasetRecord) -> dict[str, str]:
+    """The run's parameters: what the model was trained on and how."""
+    config = job.training
+    params = {
+        "dataset_id": record.id,
+        "dataset_content_hash": record.content_hash,
+        "workflow_id": job.spec.workflow_id,
+        "workflow_version": str(job.spec.workflow_version),
+        "model_family": training_pb2.ModelFamily.Name(config.model_family).removeprefix("MODEL_FAMILY_"),
+        "label": config.label.WhichOneof("source") or "",
+        "horizon_bars": str(config.label.horizon_bars),
+        "gap_bars": str(config.split.gap_bars),
+        "seed": str(config.seed),
+        "hyperparameter_trials": str(config.hyperparameter_search.trial_count),
+    }
+    for name, value in config.hyperparameters.items():
+        params[f"hyperparameters.{name}"] = str(to_python(value))
+    return params
+
+
+def version_tags(result: training_pb2.TrainingResult, outcome: TrainingOutcome) -> dict[str, str]:
+    return {
+        "model_name": result.model_name,
+        "model_version": str(result.model_version),
+        "artifact.model.onnx": "sha256:" + hashlib.sha256(outcome.exported.content).hexdigest(),
+    }
+
+
+def train(job: jobs.TrainingJobConfig, bars: Bars, context: JobContext) -> TrainingOutcome:
+    """The accepted model (its ONNX form checked against the native one), reporting to the job."""
     backtest_config = conversions.config_from_proto(job.backtest, "backtest")
     metric_name = "validation." + _search_metric(job.training)
     hooks = Hooks(
@@ -54,18 +101,28 @@ def train_and_register(
         f"ONNX parity: max |native − onnx| = {outcome.parity_error:.3g} on {outcome.split.test.size} rows"
     )
     context.check_cancelled()
+    return outcome
+
+
+def register_outcome(
+    job: jobs.TrainingJobConfig, outcome: TrainingOutcome, context: JobContext, environment: JobEnvironment,
+    *, record: DatasetRecord, bars: Bars, model_name: str, run: RunTracker, parent_version: int = 0,
+) -> training_pb2.TrainingResult:  # fmt: skip
+    """The ONNX file into the artifact store, the version into the registry, and the job's result."""
     stored = ArtifactStore(environment.artifacts_root).put_bytes(outcome.exported.content)
-    model_name = job.training.model_name or f"model-{context.job_id[:12]}"
     version = version_message(
         job, record, outcome, stored.digest, job_id=context.job_id, parent_version=parent_version
     )
+    version.lineage.experiment_id = run.run.experiment_id
+    version.lineage.run_id = run.run_id
     registered = register_version(
         environment, owner_id=context.owner_id, job_id=context.job_id, model_name=model_name, version=version,
         training_job=job.SerializeToString(),
     )  # fmt: skip
     context.log(f"registered {model_name} version {registered.version.version}")
-    context.progress(1.0, "registered")
-    return training_result(job, outcome, bars, registered.model_name, registered.version.version)
+    result = training_result(job, outcome, bars, registered.model_name, registered.version.version)
+    result.run_id = run.run_id
+    return result
 
 
 def _search_metric(config: training_pb2.TrainingConfig) -> str:

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import grpc
 
+from alphintra.strategy.v1 import training_pb2
+from alphintra.trainer.v1 import training_service_pb2 as jobs
 from services.core.ownership import Caller, Role
+from services.core.strategy import compile_graph, get_template
 from services.mesh.identity import caller_metadata
 from services.mesh.server import start_service
 from services.trainer.jobs.contract import JobCancelled
@@ -82,3 +85,28 @@ class RecordingContext:
     def check_cancelled(self) -> None:
         if self.cancel_after_metrics is not None and len(self.metrics) >= self.cancel_after_metrics:
             raise JobCancelled()
+
+
+TRENDING_MODEL = "btc-trending"
+
+
+def trending_training_job(dataset_id: str) -> jobs.JobConfig:
+    """A model anticipating the ADX "trending" condition one bar ahead (learnable from the features)."""
+    config = jobs.JobConfig()
+    job = config.training
+    job.spec.CopyFrom(compile_graph(get_template("macd_adx_trend").graph))
+    job.dataset_id = dataset_id
+    job.training.CopyFrom(
+        training_pb2.TrainingConfig(
+            model_family=training_pb2.MODEL_FAMILY_LIGHTGBM,
+            label=training_pb2.LabelDefinition(
+                condition=training_pb2.ConditionLabel(condition_node_id="trending"), horizon_bars=1
+            ),
+            split=training_pb2.DataSplit(
+                train_fraction=0.6, validation_fraction=0.2, test_fraction=0.2, gap_bars=1
+            ),
+            seed=3,
+            model_name=TRENDING_MODEL,
+        )
+    )
+    return config

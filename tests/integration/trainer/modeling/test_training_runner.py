@@ -61,6 +61,9 @@ async def test_a_lightgbm_model_is_trained_checked_and_registered(modeling_train
     assert version.lineage.dataset_content_hash.startswith("sha256:")
     assert (version.lineage.workflow_id, version.lineage.workflow_version) == ("wf-1", 3)
     assert version.lineage.job_id == "job-train-1"
+    assert training.run_id
+    assert version.lineage.run_id == training.run_id
+    assert version.lineage.experiment_id
     assert list(version.signature.feature_names) == [
         "adx.adx", "adx.plus_di", "adx.minus_di", "macd.macd", "macd.signal", "macd.histogram",
     ]  # fmt: skip
