@@ -21,14 +21,14 @@ from alphintra.strategy.v1 import backtest_pb2, strategy_spec_pb2
 from alphintra.trainer.v1 import training_service_pb2
 from alphintra.workflow.v1 import execution_pb2, node_catalog_pb2, template_pb2, validation_pb2, workflow_pb2
 from services.core import strategy
-from services.core.analysis.strategy_run import run_strategy, run_walk_forward
-from services.core.analysis.walk_forward import Mode
+from services.core.analysis.strategy_run import run_strategy
 from services.core.backtest import BacktestConfig
 from services.core.backtest.inputs import Bars
 from services.core.errors import FieldViolation, InvalidArgument, NotFound
 from services.core.ownership import Caller, Ownership, Role, require_readable, require_role
 from services.core.paging import next_page_token, page_request
 from services.mesh import conversions
+from services.mesh.walk_forward import walk_forward_backtest
 from services.workflow.app import Page, WorkflowApp
 from services.workflow.executions import ExecutionStore
 from services.workflow.trainer_client import TrainerClient
@@ -241,7 +241,7 @@ class StrategyRuns:
         bars = conversions.bars_from_proto(series)
         domain_config = conversions.config_from_proto(config)
         if config.methodology == backtest_pb2.METHODOLOGY_WALK_FORWARD:
-            result = _walk_forward(resolved, bars, domain_config, config)
+            result = walk_forward_backtest(resolved.graph, bars, domain_config, config)
         else:
             spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
                                           workflow_version=resolved.version)  # fmt: skip
@@ -369,28 +369,6 @@ def _standard(
     return conversions.result_to_proto(
         run.result, run.bars, run.result.config, config, monte_carlo=run.monte_carlo
     )
-
-
-def _walk_forward(
-    resolved: ResolvedGraph, bars: Bars, domain_config: BacktestConfig, config: backtest_pb2.BacktestConfig
-) -> backtest_pb2.BacktestResult:
-    settings = config.walk_forward
-    anchored = settings.window_mode == backtest_pb2.WINDOW_MODE_ANCHORED
-    try:
-        result, used = run_walk_forward(
-            resolved.graph, bars, domain_config,
-            mode=Mode.ANCHORED if anchored else Mode.ROLLING,
-            in_sample_bars=settings.in_sample_bars,
-            out_of_sample_bars=settings.out_of_sample_bars,
-            max_windows=settings.max_windows,
-            end_ns=_time_ns(config.end_time, config.HasField("end_time")),
-        )  # fmt: skip
-    except InvalidArgument as error:
-        prefixed = [
-            FieldViolation(f"backtest_config.walk_forward.{v.field}", v.description) for v in error.violations
-        ]
-        raise InvalidArgument(error.message, prefixed) from None
-    return conversions.walk_forward_to_proto(result, used, domain_config, config)
 
 
 _UNFINISHED = (execution_pb2.EXECUTION_STATE_QUEUED, execution_pb2.EXECUTION_STATE_RUNNING)

@@ -14,11 +14,13 @@ from alphintra.common.v1 import bar_pb2
 from alphintra.strategy.v1 import backtest_pb2, strategy_spec_pb2
 from alphintra.trainer.v1 import backtest_service_pb2 as messages
 from alphintra.trainer.v1 import training_service_pb2
+from services.core.backtest.inputs import Bars
 from services.core.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.core.ownership import Caller, Ownership, Role, can_read, require_readable, require_role
 from services.core.paging import next_page_token, page_request
 from services.mesh import conversions
 from services.mesh.artifacts import ArtifactStore
+from services.mesh.walk_forward import walk_forward_backtest
 from services.trainer.backtests.messages import (
     JOB_STATE_OF_STATE,
     backtest_from_row,
@@ -30,6 +32,7 @@ from services.trainer.backtests.store import BacktestFilter, BacktestStore, NewB
 from services.trainer.backtests.validation import config_violations, spec_violations
 from services.trainer.datasets.loading import load_bars
 from services.trainer.jobs.app import JobsApp, Page
+from services.trainer.modeling.workflow_client import WorkflowClient
 
 RESOURCE = "backtest"
 MIN_COMPARED, MAX_COMPARED = 2, 10
@@ -49,7 +52,9 @@ class BacktestsApp:
         *,
         clock: Callable[[], datetime],
         new_id: Callable[[], str] | None = None,
+        workflow_address: str | None = None,
     ) -> None:
+        self._workflow_address = workflow_address
         self._store = store
         self._jobs = jobs
         self._pool = pool
@@ -80,8 +85,30 @@ class BacktestsApp:
         else:
             record, domain_bars = await load_bars(self._pool, self._artifacts, caller, chosen)
             content_hash = record.content_hash
+        if config.methodology == backtest_pb2.METHODOLOGY_WALK_FORWARD:
+            result = await asyncio.to_thread(self._walk_forward, caller, spec, domain_bars, config)
+            return messages.RunBacktestResponse(result=result, data_content_hash=content_hash)
         output = await asyncio.to_thread(run_backtest, spec, domain_bars, config)
         return messages.RunBacktestResponse(result=output.result, data_content_hash=content_hash)
+
+    def _walk_forward(
+        self,
+        caller: Caller,
+        spec: strategy_spec_pb2.StrategySpec,
+        bars: Bars,
+        config: backtest_pb2.BacktestConfig,
+    ) -> backtest_pb2.BacktestResult:
+        """Walk-forward re-optimises the graph in every window: read it from the workflow service
+        (as the caller, whose workflow it must be), then run it as the workflow service does."""
+        if not spec.workflow_id:
+            raise InvalidArgument(
+                "walk-forward needs the workflow graph",
+                [FieldViolation("spec.workflow_id", "walk-forward runs on a stored workflow's spec")],
+            )
+        with WorkflowClient(self._workflow_address, caller.user_id) as workflows:
+            graph = workflows.version(spec.workflow_id, spec.workflow_version).graph
+        domain_config = conversions.config_from_proto(config, "config")
+        return walk_forward_backtest(graph, bars, domain_config, config, "config")
 
     async def create(self, caller: Caller, request: messages.CreateBacktestRequest) -> messages.Backtest:
         require_role(caller, Role.TRADER)

@@ -22,6 +22,7 @@ async def registrations(resources: Resources) -> list[Registration]:
         resources.database,
         ArtifactStore(settings.artifacts_root),
         clock=resources.clock,
+        workflow_address=settings.workflow_address,
     )
     return [
         Registration.of(

@@ -9,7 +9,7 @@ import asyncio
 import grpc
 import pytest
 
-from alphintra.strategy.v1 import training_pb2
+from alphintra.strategy.v1 import backtest_pb2, training_pb2
 from alphintra.trainer.v1 import dataset_service_pb2, dataset_service_pb2_grpc
 from alphintra.workflow.v1 import execution_pb2, workflow_service_pb2_grpc
 from alphintra.workflow.v1 import workflow_service_pb2 as messages
@@ -84,6 +84,22 @@ async def test_a_strategy_execution_on_a_stored_dataset_runs_on_the_trainer(mesh
             workflow_id=workflow_id, mode=execution_pb2.EXECUTION_MODE_STRATEGY, dataset_id="no-such-dataset",
         ), metadata=ALICE)  # fmt: skip
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_walk_forward_on_a_stored_dataset_reads_the_graph_from_the_workflow(mesh):
+    workflows, datasets = mesh
+    dataset_id = await _platform_dataset(datasets)
+    workflow_id = await _clone(workflows, "sma_crossover")
+    config = backtest_pb2.BacktestConfig(methodology=backtest_pb2.METHODOLOGY_WALK_FORWARD)
+    config.walk_forward.in_sample_bars = 400
+    config.walk_forward.out_of_sample_bars = 200
+    config.walk_forward.max_windows = 2
+    execution = (await workflows.ExecuteWorkflow(messages.ExecuteWorkflowRequest(
+        workflow_id=workflow_id, mode=execution_pb2.EXECUTION_MODE_STRATEGY, dataset_id=dataset_id,
+        backtest_config=config,
+    ), metadata=ALICE)).execution  # fmt: skip
+    assert execution.state == execution_pb2.EXECUTION_STATE_SUCCEEDED
+    assert len(execution.backtest_result.walk_forward_windows) == 2
 
 
 async def test_model_mode_training_runs_as_a_trainer_job_and_the_execution_follows_it(mesh):
