@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import redis.exceptions
 
-from services.core.errors import Unavailable
+from services.core.errors import FieldViolation, InvalidArgument, Unavailable
 
 log = logging.getLogger("alphintra.dependencies")
 
@@ -32,6 +32,17 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+
+def as_bad_input(error: BaseException) -> InvalidArgument | None:
+    """PostgreSQL refusing a value (SQLSTATE class 22: a NUL character in text, a number or date out
+    of its range) is the request's fault, not ours: INVALID_ARGUMENT, without echoing the value."""
+    if isinstance(error, asyncpg.DataError):
+        return InvalidArgument(
+            "the request holds a value that cannot be stored or compared",
+            [FieldViolation("request", f"{type(error).__name__}: e.g. a NUL character in a text field")],
+        )
+    return None
 
 
 def as_unavailable(error: BaseException) -> Unavailable | None:

@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from services.core.errors import AlphintraError, FieldViolation, InvalidArgument
 from services.mesh import metrics
 from services.mesh.context import REQUEST_ID_HEADER, new_request_id, request_id_var
-from services.mesh.dependencies import as_unavailable
+from services.mesh.dependencies import as_bad_input, as_unavailable
 from services.mesh.identity import identity_headers, identity_headers_var
 from services.mesh.status import to_rpc_status
 
@@ -69,8 +69,9 @@ class _CallScope:
 
     async def fail(self, context: grpc.aio.ServicerContext, error: BaseException) -> None:
         unavailable = as_unavailable(error)
-        status = to_rpc_status(unavailable or error, self.request_id)
-        if isinstance(error, AlphintraError | NotImplementedError):
+        translated = unavailable or as_bad_input(error)
+        status = to_rpc_status(translated or error, self.request_id)
+        if isinstance(error, AlphintraError | NotImplementedError) or (translated and not unavailable):
             log.info("%s/%s -> %s: %s", self._service, self._method, status.code, status.message)
         elif unavailable is not None:
             log.warning("%s/%s -> UNAVAILABLE: %s (request id %s)", self._service, self._method,
