@@ -150,6 +150,8 @@ class Attempt:
                 self._watch.cpu_seconds = max(self._watch.cpu_seconds, sampled.cpu_seconds)
             try:
                 await self._flush()
+                if self._cancel_requested.is_set() and not self._watch.cancel_reason:
+                    self._watch.cancel_reason = await self._queue.cancel_reason(self._job.job_id)
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
                     requested, reason = await self._queue.heartbeat(

@@ -160,6 +160,10 @@ class JobQueue:
             max_attempts=row["max_attempts"],
         )
 
+    async def cancel_reason(self, job_id: str) -> str:
+        """Why the owner cancelled (a cancellation arrives by notification, which carries no reason)."""
+        return await self._pool.fetchval("SELECT cancel_reason FROM jobs WHERE id = $1", job_id) or ""
+
     async def heartbeat(self, job_id: str, cpu_seconds: float, now: datetime) -> tuple[bool, str]:
         """Renew the lease; returns (cancel requested, reason). LeaseLost when the job is not ours."""
         row = await self._pool.fetchrow(
