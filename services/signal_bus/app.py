@@ -85,7 +85,7 @@ class SignalTopicApp:
         except LogUnavailable as error:
             raise Unavailable(f"the log cannot be read right now ({error})") from None
         cursor = Cursor(self._log, self._fanout, self._decode, after=after, strict=start.kind != "time")
-        return signal_batches(cursor, accept, size, self._heartbeat_seconds)
+        return signal_batches(cursor, accept, size, self._heartbeat_seconds, subscriber=caller.user_id)
 
 
 def published(stored: signal_pb2.Signal, appended: Appended) -> Published:

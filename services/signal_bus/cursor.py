@@ -40,6 +40,12 @@ class Cursor(Generic[Decoded]):
         self._catch_up_reads = metrics.CATCH_UP_READS.labels(kind)
         self._out_of_range = metrics.FELL_BEHIND_RETENTION.labels(kind)
 
+    def lag(self) -> int:
+        """Records the shared window holds beyond this cursor (all of them when it is behind the window)."""
+        index = self.fanout.index_after(self._key)
+        end = self.fanout.first_index + len(self.fanout.records)
+        return end - index if index is not None else len(self.fanout.records)
+
     def changed(self) -> asyncio.Event:
         """Set when the window next grows; take it before polling so that no arrival is missed."""
         return self.fanout.changed()

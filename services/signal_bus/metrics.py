@@ -3,7 +3,7 @@
 Counters, not log lines, on the hot path: a log line per signal would cost more than the signal.
 """
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 PUBLISHED = Counter(
     "alphintra_signal_bus_published_total", "Entries made durable, by topic kind.", ["kind", "outcome"]
@@ -20,4 +20,10 @@ FELL_BEHIND_RETENTION = Counter(
     "alphintra_signal_bus_out_of_range_total",
     "Subscriptions ended because their offset left retention.",
     ["kind"],
+)
+SUBSCRIBER_LAG = Gauge(
+    "alphintra_signal_bus_subscriber_lag_entries",
+    "Entries in the shared window a subscriber has not been sent yet (the window's size when it is "
+    "behind the window), by topic kind and subscribing user; the last polled subscription of a user",
+    ["kind", "subscriber"],
 )

@@ -41,13 +41,16 @@ async def signal_batches(
     accept: Callable[[SignalEntry], bool],
     max_batch: int,
     heartbeat_seconds: float,
+    subscriber: str = "",
 ) -> AsyncIterator[bytes]:
     """Encoded SubscribeResponse messages, forever (until the caller stops iterating)."""
     delivered = metrics.DELIVERED.labels("signals")
+    lag = metrics.SUBSCRIBER_LAG.labels("signals", subscriber)
     last_sent = time.monotonic()
     while True:
         changed = cursor.changed()
         batch = await cursor.poll(max_batch)
+        lag.set(cursor.lag())
         if batch:
             chosen = [entry.encoded for entry in batch if accept(entry)]
             if chosen:

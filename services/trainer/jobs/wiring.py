@@ -8,6 +8,7 @@ from services.trainer.jobs.app import JobsApp
 from services.trainer.jobs.doorbell import Doorbell
 from services.trainer.jobs.from_workflow import WorkflowJobs
 from services.trainer.jobs.handlers import TrainingHandlers
+from services.trainer.jobs.queue_metrics import QueueDepth
 from services.trainer.jobs.rows import EVENTS_CHANNEL
 from services.trainer.jobs.store import JobStore
 from services.trainer.jobs.supervisor import EmbeddedWorkers
@@ -26,6 +27,9 @@ async def build_jobs(resources: Resources) -> JobsApp:
     doorbell = Doorbell(settings.database_url.get_secret_value(), [EVENTS_CHANNEL])
     await doorbell.start()
     resources.on_close(doorbell.close)
+    depth = QueueDepth(resources.database)
+    depth.start()
+    resources.on_close(depth.close)
     if settings.embedded_workers:
         workers = EmbeddedWorkers(settings, settings.embedded_workers)
         await workers.start()

@@ -7,6 +7,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from prometheus_client import REGISTRY
 
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
 from alphintra.signalbus.v1 import signal_pb2
@@ -186,3 +187,25 @@ async def test_a_malformed_offset_is_invalid(as_alice):
         await call.read()
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _violations(caught.value) == {"from_offset"}
+
+
+async def test_a_subscribers_lag_gauge_falls_to_zero_once_it_has_read_everything(as_alice, log_engine):
+    async def requests():
+        yield messages.PublishSignalsRequest(signals=[make_signal(f"lag-{index}") for index in range(50)])
+
+    [reply] = [reply async for reply in as_alice.PublishSignals(requests())]
+    assert all(ack.offset for ack in reply.acks)
+    call = as_alice.Subscribe(messages.SubscribeRequest(from_offset="0-0", max_batch_size=10))
+    first = await call.read()
+    lag = REGISTRY.get_sample_value(
+        "alphintra_signal_bus_subscriber_lag_entries", {"kind": "signals", "subscriber": "alice"}
+    )
+    # measured after each batch the server prepared (it may run ahead of our reads, up to flow control)
+    assert lag is not None
+    assert 0 <= lag <= 50 - len(first.signals)
+    received = await collect(call, 50 - len(first.signals))
+    assert len(received.signal_ids) == 50 - len(first.signals)
+    final = REGISTRY.get_sample_value(
+        "alphintra_signal_bus_subscriber_lag_entries", {"kind": "signals", "subscriber": "alice"}
+    )
+    assert final == 0

@@ -21,10 +21,7 @@ DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 # Panels for metrics their services do not export yet, under the names proposed to their owners.
 # Each is an expected failure: when the metric lands under that name, the test passes, strict
 # xfail turns that into a failure, and the name comes off this list.
-PENDING = {
-    "alphintra_signal_bus_subscriber_lag_entries": "the bus does not export a per-subscriber lag gauge yet",
-    "alphintra_trainer_jobs_queued": "the trainer does not export its job queue depth yet",
-}
+PENDING = {}
 
 
 def dashboard() -> dict[str, Any]:

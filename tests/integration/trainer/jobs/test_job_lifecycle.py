@@ -1,8 +1,10 @@
 """A job from creation to its end, run by a real worker process, seen through every read RPC."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from alphintra.trainer.v1 import training_service_pb2 as messages
+from services.trainer.jobs.queue_metrics import QueueDepth
 from tests.integration.trainer.conftest import JOBS_ALICE, scripted_job
 from tests.integration.trainer.jobs.helpers import states, wait_until_finished, watch_all
 
@@ -39,3 +41,13 @@ async def test_a_job_runs_to_success_and_its_events_are_stored(jobs_trainer, sta
     assert kinds == {"state_change", "progress", "log_line", "metric"}
     metrics = [event.metric for event in events if event.WhichOneof("event") == "metric"]
     assert [(metric.name, metric.step) for metric in metrics] == [("loss", step) for step in range(4)]
+
+
+async def test_the_queue_depth_gauge_counts_waiting_jobs_by_kind(jobs_trainer):
+    """No worker runs here, so a created job waits; the gauge (what the dashboard and autoscaling read)
+    counts it under its kind."""
+    alice = jobs_trainer.training(JOBS_ALICE)
+    before = REGISTRY.get_sample_value("alphintra_trainer_jobs_queued", {"kind": "backtest"}) or 0
+    await alice.CreateJob(messages.CreateJobRequest(job=scripted_job("steps=1")))
+    await QueueDepth(jobs_trainer.running.resources.database).measure()
+    assert REGISTRY.get_sample_value("alphintra_trainer_jobs_queued", {"kind": "backtest"}) == before + 1
