@@ -83,6 +83,12 @@ JWT_FILTER = "envoy.filters.http.jwt_authn"
 JWT_PROVIDER = "gateway"
 JWT_PAYLOAD_KEY = "jwt_payload"
 JWKS_CLUSTER = "jwks"
+TRACE_COLLECTOR_CLUSTER = "trace_collector"
+TRACE_SERVICE_NAME = "alphintra-envoy"
+# Envoy batches spans and sends them every flush interval (its default is 5 s), or sooner once
+# this many are waiting
+TRACE_FLUSH_INTERVAL_MS = 1000
+TRACE_MIN_FLUSH_SPANS = 5
 JWKS_PATH = "/.well-known/jwks.json"
 JWT_CACHE_SIZE = 10_000
 # the gateway's defaults for ISSUER and AUDIENCE
@@ -170,6 +176,9 @@ class FrontDoor:
     rate_limits: RateLimits = RateLimits()
     listener_host: str = "127.0.0.1"
     unary_timeout_seconds: int = 30
+    # an OTLP/gRPC collector (host, port): Envoy opens a span per request and sends W3C traceparent
+    # upstream, so each service's span is its child; None: no tracing
+    trace_collector: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,17 +250,19 @@ def build(upstreams: Mapping[str, tuple[str, int]], front_door: FrontDoor) -> Co
         raise ValueError("Envoy verifies tokens against the gateway's JWKS: the gateway must be an upstream")
     packages = [package for name in upstreams for package in SERVICE_PACKAGES[name]]
     rpcs = mesh_rpcs(front_door.descriptor_path, packages)
-    return {
+    clusters = [
+        *(service_cluster(name, host, port) for name, (host, port) in upstreams.items()),
+        jwks_cluster(front_door),
+    ]
+    config: Config = {
         "admin": {"address": socket_address("127.0.0.1", front_door.admin_port)},
         "overload_manager": overload_manager(),
-        "static_resources": {
-            "listeners": [listener(rpcs, front_door)],
-            "clusters": [
-                *(service_cluster(name, host, port) for name, (host, port) in upstreams.items()),
-                jwks_cluster(front_door),
-            ],
-        },
+        "static_resources": {"listeners": [listener(rpcs, front_door)], "clusters": clusters},
     }
+    if front_door.trace_collector is not None:
+        clusters.append(trace_collector_cluster(*front_door.trace_collector))
+        config["layered_runtime"] = tracing_runtime()
+    return config
 
 
 def socket_address(host: str, port: int) -> Config:
@@ -312,22 +323,63 @@ def downstream_tls(tls: TlsFiles) -> Config:
 
 
 def http_connection_manager(rpcs: Sequence[Rpc], front_door: FrontDoor) -> Config:
+    manager: Config = {
+        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
+        ".HttpConnectionManager",
+        "stat_prefix": "ingress",
+        "codec_type": "AUTO",
+        "use_remote_address": True,
+        # keep a caller's x-request-id (the SDK sets one) so its logs and ours share it
+        "preserve_external_request_id": True,
+        # streaming subscriptions may be quiet for long stretches; deadlines come from routes and callers
+        "stream_idle_timeout": "0s",
+        "access_log": [json_access_log()],
+        "route_config": route_config(rpcs, front_door),
+        "http_filters": http_filters(rpcs, front_door),
+    }
+    if front_door.trace_collector is not None:
+        manager["tracing"] = tracing()
+        # sample by the tracing settings alone: a caller's own x-request-id need not be a UUID
+        manager["request_id_extension"] = {
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig",
+                "use_request_id_for_trace_sampling": False,
+            }
+        }
+    return {"name": "envoy.filters.network.http_connection_manager", "typed_config": manager}
+
+
+def tracing() -> Config:
+    """A span per request, exported over OTLP/gRPC; the router sends its context upstream as W3C
+    `traceparent` (a caller's own traceparent makes Envoy's span its child, and decides sampling)."""
     return {
-        "name": "envoy.filters.network.http_connection_manager",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
-            ".HttpConnectionManager",
-            "stat_prefix": "ingress",
-            "codec_type": "AUTO",
-            "use_remote_address": True,
-            # keep a caller's x-request-id (the SDK sets one) so its logs and ours share it
-            "preserve_external_request_id": True,
-            # streaming subscriptions may be quiet for long stretches; deadlines come from routes and callers
-            "stream_idle_timeout": "0s",
-            "access_log": [json_access_log()],
-            "route_config": route_config(rpcs, front_door),
-            "http_filters": http_filters(rpcs, front_door),
+        "provider": {
+            "name": "envoy.tracers.opentelemetry",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig",
+                "grpc_service": {
+                    "envoy_grpc": {"cluster_name": TRACE_COLLECTOR_CLUSTER},
+                    "timeout": "1s",
+                },
+                "service_name": TRACE_SERVICE_NAME,
+            },
         },
+    }
+
+
+def tracing_runtime() -> Config:
+    """Envoy's defaults plus a shorter span flush interval (its default is 5 s)."""
+    return {
+        "layers": [
+            {
+                "name": "static",
+                "static_layer": {
+                    "tracing.opentelemetry.flush_interval_ms": TRACE_FLUSH_INTERVAL_MS,
+                    "tracing.opentelemetry.min_flush_spans": TRACE_MIN_FLUSH_SPANS,
+                },
+            },
+            {"name": "admin", "admin_layer": {}},
+        ]
     }
 
 
@@ -609,7 +661,15 @@ def route_config(rpcs: Sequence[Rpc], front_door: FrontDoor) -> Config:
     virtual_host: Config = {
         "name": "mesh",
         "domains": ["*"],
-        "routes": [*(rpc_route(rpc, front_door.unary_timeout_seconds) for rpc in rpcs), rest_route()],
+        "routes": [
+            *(
+                rpc_route(
+                    rpc, front_door.unary_timeout_seconds, traced=front_door.trace_collector is not None
+                )
+                for rpc in rpcs
+            ),
+            rest_route(),
+        ],
     }
     if front_door.cors_origins:
         virtual_host["typed_per_filter_config"] = {
@@ -618,10 +678,11 @@ def route_config(rpcs: Sequence[Rpc], front_door: FrontDoor) -> Config:
     return {"name": "mesh", "virtual_hosts": [virtual_host]}
 
 
-def rpc_route(rpc: Rpc, unary_timeout_seconds: int) -> Config:
-    """Unary calls get a timeout (a shorter grpc-timeout from the caller wins); streams get none."""
+def rpc_route(rpc: Rpc, unary_timeout_seconds: int, *, traced: bool = False) -> Config:
+    """Unary calls get a timeout (a shorter grpc-timeout from the caller wins); streams get none.
+    Traced, Envoy's span is named after the RPC (as the service's own span is), not the URL."""
     timeout = "0s" if rpc.streaming else f"{unary_timeout_seconds}s"
-    return {
+    route: Config = {
         "name": rpc.path,
         "match": {"path": rpc.path},
         "route": {
@@ -631,6 +692,9 @@ def rpc_route(rpc: Rpc, unary_timeout_seconds: int) -> Config:
             "retry_policy": retry_on_unavailable(),
         },
     }
+    if traced:
+        route["decorator"] = {"operation": rpc.path.removeprefix("/"), "propagate": False}
+    return route
 
 
 def rest_route() -> Config:
@@ -712,6 +776,20 @@ def jwks_cluster(front_door: FrontDoor) -> Config:
             },
         }
     return cluster
+
+
+def trace_collector_cluster(host: str, port: int) -> Config:
+    """The OTLP/gRPC collector Envoy sends its spans to (plaintext HTTP/2, as on a private network)."""
+    return {
+        "name": TRACE_COLLECTOR_CLUSTER,
+        "type": "STATIC" if _is_ip_address(host) else "STRICT_DNS",
+        "connect_timeout": CONNECT_TIMEOUT,
+        "load_assignment": {
+            "cluster_name": TRACE_COLLECTOR_CLUSTER,
+            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": socket_address(host, port)}}]}],
+        },
+        "typed_extension_protocol_options": http2_upstream(),
+    }
 
 
 def http2_upstream() -> Config:

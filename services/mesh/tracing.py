@@ -8,10 +8,12 @@ is one trace across Envoy and every service it touches.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -20,9 +22,20 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind, TraceState
+from opentelemetry.util.types import Attributes
 
 from services.mesh.settings import TracingExporter, TracingSettings
+
+# Envoy and `make run` probe every service every few seconds: a trace each would bury the requests
+UNTRACED_SERVICE_PREFIXES = ("grpc.health.v1.Health/",)
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -40,6 +53,32 @@ class JsonLinesSpanExporter(SpanExporter):
 
     def shutdown(self) -> None:
         self._file.close()
+
+
+class SkippingProbes(Sampler):
+    """Drops the spans of health checks, and lets `sampler` decide every other span."""
+
+    def __init__(self, sampler: Sampler) -> None:
+        self._sampler = sampler
+
+    def should_sample(  # noqa: PLR0917 (the SDK's Sampler signature)
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if name.startswith(UNTRACED_SERVICE_PREFIXES):
+            return SamplingResult(Decision.DROP)
+        return self._sampler.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"SkippingProbes{{{self._sampler.get_description()}}}"
 
 
 def _exporter(settings: TracingSettings) -> SpanExporter:
@@ -61,7 +100,7 @@ def setup_tracing(service_name: str, settings: TracingSettings) -> TracerProvide
         return None
     provider = TracerProvider(
         resource=Resource.create({"service.name": f"alphintra-{service_name}"}),
-        sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
+        sampler=SkippingProbes(ParentBased(TraceIdRatioBased(settings.sample_ratio))),
     )
     provider.add_span_processor(BatchSpanProcessor(_exporter(settings)))
     trace.set_tracer_provider(provider)

@@ -499,7 +499,7 @@ def test_make_run_brings_up_the_mesh_behind_envoy_and_stops_cleanly(mesh):
     assert f"the mesh is already running (pid {mesh.process.pid})" in second.stdout
 
     pids = mesh.all_pids()
-    assert len(pids) == len(SERVICE_NAMES) + 3  # the services, Redis, Envoy, PostgreSQL
+    assert len(pids) == len(SERVICE_NAMES) + 4  # the services, Redis, Envoy, PostgreSQL, trace collector
     mesh.process.send_signal(signal.SIGINT)
 
     assert mesh.wait(90) == 0, mesh.output()

@@ -38,6 +38,8 @@ class MeshAddresses:
     # the bootstrap admin, and the file holding their password (None: it came from the environment)
     admin_email: str = ""
     admin_credentials: Path | None = None
+    # where Envoy and the services send their spans, in words
+    traces: str = "off"
 
 
 def endpoints_document(mesh: MeshAddresses) -> dict[str, Any]:
@@ -66,6 +68,7 @@ def endpoints_document(mesh: MeshAddresses) -> dict[str, Any]:
         "database_url": redact(mesh.database_url),
         "redis_url": redact(mesh.redis_url),
         "logs": {name: str(path) for name, path in mesh.logs.items()},
+        "traces": mesh.traces,
     }
 
 
@@ -89,6 +92,11 @@ def print_summary(mesh: MeshAddresses, console: Console) -> None:
         )
     table.add_row("postgresql", escape(redact(mesh.database_url)), _path(mesh.logs.get("postgres")))
     table.add_row("redis", escape(redact(mesh.redis_url)), _path(mesh.logs.get("redis")))
+    table.add_row(
+        "traces",
+        escape(mesh.traces),
+        _path(mesh.logs.get("trace collector")) if mesh.logs.get("trace collector") else "",
+    )
     console.print(table)
     for line in _how_to_lines(mesh):
         console.print(escape(line), highlight=False, soft_wrap=True)

@@ -3,7 +3,8 @@
 PostgreSQL and Redis come first (unless DATABASE_URL / REDIS_URL point elsewhere), then
 the five services on free ports, then Envoy in front of them once each reports SERVING:
 TLS from a local CA, tokens verified against the gateway's JWKS, the first admin from
-.run/admin.json (see `front_door`).
+.run/admin.json (see `front_door`). Envoy and the services export traces over OTLP to a
+local collector writing .run/traces.jsonl, or to ALPHINTRA_TRACING_COLLECTOR (see `trace_setup`).
 The supervisor then watches its children: Ctrl-C or SIGTERM stops everything and exits
 0; a child that dies on its own is named with its log tail, everything else is stopped,
 and the exit code is 1. Nothing it started outlives it.
@@ -34,6 +35,8 @@ from services.mesh.devstack.processes import describe_exit, is_alive
 from services.mesh.devstack.redis import EmbeddedRedis
 from services.mesh.devstack.service_process import ServiceEndpoint, ServiceProcess, python_module_command
 from services.mesh.devstack.summary import MeshAddresses, print_summary, write_endpoints
+from services.mesh.devstack.trace_collector import EmbeddedTraceCollector
+from services.mesh.devstack.trace_setup import TraceDestination, TraceMode, service_tracing_environment
 
 SERVICE_NAMES: tuple[str, ...] = tuple(envoy_config.SERVICE_PACKAGES)
 DATABASE_NAME = "alphintra"
@@ -64,6 +67,8 @@ class SupervisorOptions:
     descriptor_path: Path | None
     # the developer's variables that shape the front door (admin, issuer, CORS origins)
     environ: Mapping[str, str] = field(default_factory=dict)
+    # where Envoy and the services send their spans
+    traces: TraceDestination = field(default_factory=lambda: TraceDestination(TraceMode.LOCAL))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> SupervisorOptions:
@@ -77,6 +82,7 @@ class SupervisorOptions:
             redis_url=environ.get("REDIS_URL") or None,
             descriptor_path=DESCRIPTOR_PATH if DESCRIPTOR_PATH.is_file() else None,
             environ=dict(environ),
+            traces=TraceDestination.from_environment(environ),
         )
 
 
@@ -98,6 +104,7 @@ class Supervisor:
         self._services: list[ServiceProcess] = []
         self._envoy: EmbeddedEnvoy | None = None
         self._front_door: FrontDoorSetup | None = None
+        self._trace_collector: EmbeddedTraceCollector | None = None
 
     @property
     def logs_dir(self) -> Path:
@@ -106,6 +113,10 @@ class Supervisor:
     @property
     def endpoints_path(self) -> Path:
         return self.options.run_dir / "endpoints.json"
+
+    @property
+    def traces_path(self) -> Path:
+        return self.options.run_dir / "traces.jsonl"
 
     def run(self) -> int:
         """Start the mesh, watch it until told to stop; 0 on a requested stop, 1 on any failure."""
@@ -144,9 +155,10 @@ class Supervisor:
         database_url = self.options.database_url or self._start_postgres()
         redis_url = self.options.redis_url or self._start_redis()
         endpoints = self._pick_endpoints()
-        self._start_services(endpoints, database_url, redis_url)
+        collector = self._trace_collector_address(endpoints)
+        self._start_services(endpoints, database_url, redis_url, collector)
         self._wait_until_serving(SERVICES_START_TIMEOUT_SECONDS)
-        admin_port = self._start_envoy(endpoints)
+        admin_port = self._start_envoy(endpoints, collector)
         mesh = MeshAddresses(
             supervisor_pid=os.getpid(),
             run_dir=self.options.run_dir,
@@ -160,6 +172,7 @@ class Supervisor:
             ca_certificate=self._front_door.certificates.ca_certificate,
             admin_email=self._front_door.admin.email,
             admin_credentials=self._front_door.admin.file,
+            traces=self._describe_traces(collector),
         )
         write_endpoints(mesh, self.endpoints_path)
         print_summary(mesh, self._console)
@@ -186,8 +199,37 @@ class Supervisor:
             for index, name in enumerate(SERVICE_NAMES)
         ]
 
+    def _trace_collector_address(self, endpoints: Sequence[ServiceEndpoint]) -> tuple[str, int] | None:
+        """Start the local collector if traces go to it; the collector's address, None when tracing is off."""
+        traces = self.options.traces
+        if traces.mode is not TraceMode.LOCAL:
+            return traces.collector
+        taken = {self.options.envoy_port} | {e.port for e in endpoints} | {e.metrics_port for e in endpoints}
+        port = distinct_free_ports(1, avoid=taken)[0]
+        self._say(f"starting the trace collector on 127.0.0.1:{port}, writing {self.traces_path}")
+        self._trace_collector = EmbeddedTraceCollector(
+            self.traces_path, port, log_path=self.logs_dir / "trace-collector.log"
+        )
+        self._trace_collector.start()
+        return ("127.0.0.1", port)
+
+    def _describe_traces(self, collector: tuple[str, int] | None) -> str:
+        if collector is None:
+            return "off (ALPHINTRA_TRACING_COLLECTOR=off)"
+        host, port = collector
+        if self._trace_collector is None:
+            return f"OTLP/gRPC to {host}:{port} (ALPHINTRA_TRACING_COLLECTOR)"
+        return (
+            f"{self.traces_path} (local collector on {host}:{port}; "
+            "`python -m services.mesh.devstack.trace_collector show <trace id>`)"
+        )
+
     def _start_services(
-        self, endpoints: Sequence[ServiceEndpoint], database_url: str, redis_url: str
+        self,
+        endpoints: Sequence[ServiceEndpoint],
+        database_url: str,
+        redis_url: str,
+        collector: tuple[str, int] | None,
     ) -> None:
         self._say(f"starting {', '.join(SERVICE_NAMES)}")
         assert self._front_door is not None
@@ -197,6 +239,8 @@ class Supervisor:
             if endpoint.name == "gateway":
                 environment |= self._front_door.gateway_environment
             environment |= LOCAL_ONLY.get(endpoint.name, {})
+            if collector is not None:
+                environment |= service_tracing_environment(endpoint.name, collector, self.options.environ)
             service = ServiceProcess(
                 endpoint,
                 log_path=self.logs_dir / f"{endpoint.name}.log",
@@ -229,9 +273,11 @@ class Supervisor:
                 )
             time.sleep(0.2)
 
-    def _start_envoy(self, endpoints: Sequence[ServiceEndpoint]) -> int:
+    def _start_envoy(self, endpoints: Sequence[ServiceEndpoint], collector: tuple[str, int] | None) -> int:
         """Render the config for the ports picked, start Envoy, wait until it sees every service healthy."""
         taken = {self.options.envoy_port} | {e.port for e in endpoints} | {e.metrics_port for e in endpoints}
+        if self._trace_collector is not None:
+            taken.add(self._trace_collector.port)
         admin_port = distinct_free_ports(1, avoid=taken)[0]
         config_path = self.options.run_dir / "envoy.yaml"
         assert self._front_door is not None
@@ -243,6 +289,7 @@ class Supervisor:
             tls=self._front_door.tls,
             jwt=self._front_door.jwt,
             cors_origins=self._front_door.cors_origins,
+            trace_collector=collector,
         )
         config_path.write_text(
             envoy_config.render(
@@ -272,6 +319,8 @@ class Supervisor:
                 return f"{service.name} {describe_exit(code)} unexpectedly", service.log_path
         if self._envoy is not None and (code := self._envoy.poll()) is not None:
             return f"envoy {describe_exit(code)} unexpectedly", self._envoy.log_path
+        if self._trace_collector is not None and (code := self._trace_collector.poll()) is not None:
+            return f"the trace collector {describe_exit(code)} unexpectedly", self._trace_collector.log_path
         if self._redis is not None and self._redis.pid is None:
             return "redis exited unexpectedly", self._redis.log_path
         if self._postgres is not None and self._postgres_pid is not None and not is_alive(self._postgres_pid):
@@ -286,6 +335,9 @@ class Supervisor:
         steps: list[tuple[str, Callable[[], None]]] = [("services", self._stop_services)]
         if self._envoy is not None:
             steps.insert(0, ("envoy", self._envoy.stop))
+        # after Envoy and the services, which send it their last spans as they stop
+        if self._trace_collector is not None:
+            steps.append(("the trace collector", self._trace_collector.stop))
         if self._redis is not None:
             steps.append(("redis", self._redis.stop))
         if self._postgres is not None:
@@ -309,6 +361,8 @@ class Supervisor:
     def _log_paths(self) -> dict[str, Path]:
         paths = {service.name: service.log_path for service in self._services}
         paths["envoy"] = self.logs_dir / "envoy.log"
+        if self._trace_collector is not None:
+            paths["trace collector"] = self._trace_collector.log_path
         if self._postgres is not None:
             paths["postgres"] = self._postgres.log_path
         if self._redis is not None:

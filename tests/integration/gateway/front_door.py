@@ -41,6 +41,7 @@ from services.mesh.devstack.ports import distinct_free_ports
 from services.mesh.devstack.service_process import ServiceEndpoint, ServiceProcess
 from services.mesh.devstack.supervisor import LOCAL_ONLY, peer_environment
 from services.mesh.devstack.tls import ensure_local_certificates
+from services.mesh.devstack.trace_setup import service_tracing_environment
 from services.mesh.envoy_config import FrontDoor, JwtSettings, RateLimits, TlsFiles
 
 from .identity_helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AUDIENCE, ISSUER
@@ -189,8 +190,13 @@ def mesh_behind_envoy(
     services: Sequence[str] = SERVICE_NAMES,
     rate_limits: RateLimits | None = None,
     extra_gateway_settings: Mapping[str, str] | None = None,
+    trace_collector: tuple[str, int] | None = None,
 ) -> Iterator[MeshBehindEnvoy]:
-    """Start the services, then Envoy in front of them; stop everything on exit, whatever happened."""
+    """Start the services, then Envoy in front of them; stop everything on exit, whatever happened.
+
+    With `trace_collector` (an OTLP/gRPC host and port), Envoy and every service export their spans
+    to it, the services within a tenth of a second of a span's end rather than the SDK's 5 s.
+    """
     with ExitStack() as stack:
         ports = distinct_free_ports(2 * len(services) + 2)
         endpoints = {
@@ -208,6 +214,9 @@ def mesh_behind_envoy(
         for endpoint in endpoints.values():
             environment = endpoint.environment(database_url, redis_url) | peers.get(endpoint.name, {})
             environment |= LOCAL_ONLY.get(endpoint.name, {})
+            if trace_collector is not None:
+                environment |= service_tracing_environment(endpoint.name, trace_collector, {})
+                environment["OTEL_BSP_SCHEDULE_DELAY"] = "100"
             # nothing is in flight when a test session ends: no need to wait for it
             environment[f"ALPHINTRA_{endpoint.name.upper()}__GRACE_PERIOD_SECONDS"] = "1"
             if endpoint.name == "gateway":
@@ -230,6 +239,7 @@ def mesh_behind_envoy(
             jwt=JWT,
             cors_origins=(CORS_ORIGIN,),
             rate_limits=rate_limits or RateLimits(),
+            trace_collector=trace_collector,
         )
         config = run_dir / "envoy.yaml"
         config.write_text(
