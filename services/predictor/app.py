@@ -32,7 +32,7 @@ from services.mesh.identity import current_caller
 from services.predictor.batcher import InferenceFailed, Outputs
 from services.predictor.drift_monitor import DriftMonitor
 from services.predictor.drift_tracker import DriftReport
-from services.predictor.namespaces import served_key, visible
+from services.predictor.model_access import ModelAccess
 from services.predictor.repository import ModelRepository
 from services.predictor.served import ServedModel, ServedVersion
 from services.predictor.traffic import TrafficSplit
@@ -96,27 +96,36 @@ class PendingPrediction:
 
 class Predictor:
     def __init__(
-        self, repository: ModelRepository, drift: DriftMonitor, clock: Callable[[], datetime]
+        self,
+        repository: ModelRepository,
+        drift: DriftMonitor,
+        clock: Callable[[], datetime],
+        access: ModelAccess,
     ) -> None:
         self.repository = repository
         self.drift = drift
         self.clock = clock
+        self.access = access
+
+    # -- names -----------------------------------------------------------------------------
+
+    def resolve_now(self, name: str) -> str | None:
+        """The repository key the caller's model name means, or None when the registry must confirm it.
+
+        Raises NotFound for a model the caller may not use (`model_access`).
+        """
+        return self.access.resolve_now(optional_caller(), name, self.repository.models)
+
+    async def resolve(self, name: str) -> str:
+        return await self.access.resolve(optional_caller(), name, self.repository.models)
 
     # -- predictions ---------------------------------------------------------------------
-
-    def start(
-        self, name: str, version: int | None, alias: str | None, routing_key: str, rows: np.ndarray
-    ) -> PendingPrediction:
-        """Route and enqueue one request; raises the request's error (NotFound, InvalidArgument...)."""
-        started = time.perf_counter()
-        key = served_key(optional_caller(), name, self.repository.models)
-        served, route = self.repository.choose(key, version, alias, routing_key)
-        return self.enqueue(served, route, rows, started)
 
     def start_served(
         self, key: str, version: int | None, alias: str | None, routing_key: str, rows: np.ndarray
     ) -> PendingPrediction:
-        """`start` for the predictor's own callers (deployments), by repository key, no namespace."""
+        """Route and enqueue one request by repository key (resolved for the caller, or the predictor's
+        own deployments); raises the request's error (NotFound, InvalidArgument...)."""
         served, route = self.repository.choose(key, version, alias, routing_key)
         return self.enqueue(served, route, rows, time.perf_counter())
 
@@ -137,7 +146,8 @@ class Predictor:
     async def predict(
         self, name: str, version: int | None, alias: str | None, routing_key: str, rows: np.ndarray
     ) -> Prediction:
-        return await self.start(name, version, alias, routing_key, rows).result()
+        key = await self.resolve(name)
+        return await self.start_served(key, version, alias, routing_key, rows).result()
 
     def count_failure(self, served: ServedVersion, error: InferenceFailed) -> None:
         served.metrics.inference_errors.inc()
@@ -190,14 +200,17 @@ class Predictor:
         require_admin(caller)
         return self.repository.set_split(name, split)
 
-    def list_models(self, name: str) -> list[ServedModel]:
-        caller = optional_caller()
+    async def list_models(self, name: str) -> list[ServedModel]:
         if name:
-            return [self.repository.model(served_key(caller, name, self.repository.models))]
-        return [self.repository.models[key] for key in sorted(self.repository.models) if visible(caller, key)]
+            return [self.repository.model(await self.resolve(name))]
+        caller = optional_caller()
+        models = self.repository.models
+        listed = [key for key in sorted(models) if await self.access.listed(caller, key)]
+        # a model unloaded while the registry was asked is no longer listed
+        return [models[key] for key in listed if key in models]
 
     async def drift_report(self, name: str, version: int, window_seconds: float) -> DriftReport:
-        model = self.repository.model(served_key(optional_caller(), name, self.repository.models))
+        model = self.repository.model(await self.resolve(name))
         number = version or model.default_version
         served = model.ready_version(number)
         if served is None:

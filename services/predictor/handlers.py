@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Coroutine
 
 import grpc
+import numpy as np
 
 from alphintra.predictor.v1 import predictor_service_pb2 as messages
 from alphintra.predictor.v1 import predictor_service_pb2_grpc
@@ -51,15 +52,33 @@ class PredictorHandlers(predictor_service_pb2_grpc.PredictorServiceServicer):
         try:
             rows = conversions.feature_rows(request)
             version, alias = conversions.selector(request)
-            pending = self._predictor.start(request.model_name, version, alias, request.routing_key, rows)
+            key = self._predictor.resolve_now(request.model_name)
+            if key is None:  # an admin's use of another owner's model: the registry confirms it first
+                return self._confirmed(request, rows, version, alias, call_id)
+            pending = self._predictor.start_served(key, version, alias, request.routing_key, rows)
         except AlphintraError as error:
             return _failed(request.request_id, error, call_id)
         return _answer(request.request_id, pending, call_id)
 
+    async def _confirmed(
+        self,
+        request: messages.PredictStreamRequest,
+        rows: np.ndarray,
+        version: int | None,
+        alias: str | None,
+        call_id: str,
+    ) -> messages.PredictStreamResponse:
+        try:
+            key = await self._predictor.resolve(request.model_name)
+            pending = self._predictor.start_served(key, version, alias, request.routing_key, rows)
+        except AlphintraError as error:
+            return await _failed(request.request_id, error, call_id)
+        return await _answer(request.request_id, pending, call_id)
+
     async def ListModels(
         self, request: messages.ListModelsRequest, context: grpc.aio.ServicerContext
     ) -> messages.ListModelsResponse:
-        models = self._predictor.list_models(request.model_name)
+        models = await self._predictor.list_models(request.model_name)
         return messages.ListModelsResponse(models=[conversions.served_model(model) for model in models])
 
     async def LoadModel(

@@ -50,16 +50,20 @@ class InferenceHandlers(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
     ) -> messages.ServerMetadataResponse:
         return messages.ServerMetadataResponse(name=SERVER_NAME, version=version("alphintra"))
 
-    def _version(self, name: str, requested: int | None) -> ServedVersion | None:
-        model = self._predictor.repository.models.get(name)
+    async def _version(self, name: str, requested: int | None) -> tuple[str, ServedVersion | None]:
+        """The caller's repository key for `name` (NotFound for another user's model) and the version."""
+        key = await self._predictor.resolve(name)
+        model = self._predictor.repository.models.get(key)
         if model is None:
-            return None
-        return model.ready_version(requested if requested is not None else model.default_version)
+            return key, None
+        return key, model.ready_version(requested if requested is not None else model.default_version)
 
     async def ModelReady(
         self, request: messages.ModelReadyRequest, context: grpc.aio.ServicerContext
     ) -> messages.ModelReadyResponse:
-        served = self._version(request.name, tensors.requested_version(request))
+        # a name nothing serves for this caller is "not ready", as Triton answers;
+        # another user's key is NOT_FOUND, whether or not it is served
+        _, served = await self._version(request.name, tensors.requested_version(request))
         return messages.ModelReadyResponse(ready=served is not None)
 
     async def ModelMetadata(
@@ -68,12 +72,12 @@ class InferenceHandlers(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         requested = tensors.requested_version(
             messages.ModelReadyRequest(name=request.name, version=request.version)
         )
-        served = self._version(request.name, requested)
+        key, served = await self._version(request.name, requested)
         if served is None:
             raise NotFound(
                 "model", request.name if not request.version else f"{request.name}/{request.version}"
             )
-        model = self._predictor.repository.models[request.name]
+        model = self._predictor.repository.models[key]
         inputs, outputs = tensors.tensor_metadata(served.signature)
         return messages.ModelMetadataResponse(
             name=request.name,
@@ -83,20 +87,22 @@ class InferenceHandlers(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
             outputs=outputs,
         )
 
-    def _start(self, request: messages.ModelInferRequest) -> tuple[PendingPrediction, tensors.InferInput]:
-        tensors.check_request(request)
+    def _start(
+        self, request: messages.ModelInferRequest, key: str
+    ) -> tuple[PendingPrediction, tensors.InferInput]:
         requested = tensors.requested_version(request)
         routing = request.parameters.get(ROUTING_KEY_PARAMETER)
         routing_key = routing.string_param if routing is not None else ""
         started = time.perf_counter()
-        served, route = self._predictor.repository.choose(request.model_name, requested, None, routing_key)
+        served, route = self._predictor.repository.choose(key, requested, None, routing_key)
         decoded = tensors.decode_input(request, served.signature)
         return self._predictor.enqueue(served, route, decoded.rows, started), decoded
 
     async def ModelInfer(
         self, request: messages.ModelInferRequest, context: grpc.aio.ServicerContext
     ) -> messages.ModelInferResponse:
-        pending, decoded = self._start(request)
+        tensors.check_request(request)
+        pending, decoded = self._start(request, await self._predictor.resolve(request.model_name))
         return await _infer_response(request, pending, decoded)
 
     async def ModelStreamInfer(
@@ -112,10 +118,23 @@ class InferenceHandlers(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         self, request: messages.ModelInferRequest, call_id: str
     ) -> Coroutine[None, None, messages.ModelStreamInferResponse]:
         try:
-            pending, decoded = self._start(request)
+            tensors.check_request(request)
+            key = self._predictor.resolve_now(request.model_name)
+            if key is None:  # an admin's use of another owner's model: the registry confirms it first
+                return self._confirmed(request, call_id)
+            pending, decoded = self._start(request, key)
         except AlphintraError as error:
             return _stream_error(request, error, call_id)
         return _stream_answer(request, pending, decoded, call_id)
+
+    async def _confirmed(
+        self, request: messages.ModelInferRequest, call_id: str
+    ) -> messages.ModelStreamInferResponse:
+        try:
+            pending, decoded = self._start(request, await self._predictor.resolve(request.model_name))
+        except AlphintraError as error:
+            return await _stream_error(request, error, call_id)
+        return await _stream_answer(request, pending, decoded, call_id)
 
 
 async def _infer_response(

@@ -35,7 +35,8 @@ def served_key(caller: Caller | None, name: str, served: set[str] | dict) -> str
     """The repository key a caller's model name means.
 
     A plain name is the caller's own registry model when one is served, else the platform model;
-    a key naming an owner is only the owner's (or an admin's) to use.
+    a key naming an owner is only the owner's (or an admin's) to use; whether the admin is one of the
+    owner's organization, which a key does not say, `model_access` asks the registry.
     """
     if is_registry_key(name):
         owner, _ = split_registry_key(name)

@@ -13,7 +13,7 @@ import grpc
 
 from alphintra.trainer.v1 import model_registry_service_pb2 as messages
 from alphintra.trainer.v1 import model_registry_service_pb2_grpc
-from services.core.errors import Unavailable
+from services.core.errors import NotFound, Unavailable
 from services.core.ownership import Caller, Role
 from services.mesh.clients import mesh_channel
 from services.mesh.identity import caller_metadata
@@ -57,6 +57,22 @@ class RegistryClient:
         except grpc.aio.AioRpcError as error:
             raise_from_peer(error, PEER)
         return response.model
+
+    async def readable_by(self, caller: Caller, owner_id: str, model_name: str) -> bool:
+        """Whether the registry lets `caller` (with their own identity) read the owner's model."""
+        if not self.configured:
+            return False
+        request = messages.GetModelRequest(model_name=model_name)
+        try:
+            response = await self._stub().GetModel(
+                request, metadata=caller_metadata(caller), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            try:
+                raise_from_peer(error, PEER)
+            except NotFound:
+                return False
+        return response.model.owner_id == owner_id
 
     async def version(
         self, owner_id: str, model_name: str, *, version: int | None = None, alias: str | None = None

@@ -35,6 +35,7 @@ from services.predictor.drift_monitor import DriftMonitor
 from services.predictor.feature_cache import FeatureCache
 from services.predictor.handlers import PredictorHandlers
 from services.predictor.inference import InferenceHandlers
+from services.predictor.model_access import ModelAccess
 from services.predictor.model_source import AliasMove, ModelArtifact, ModelSource
 from services.predictor.peer_clients import SignalBusClient, WorkflowClient
 from services.predictor.registry_client import RegistryClient
@@ -130,7 +131,7 @@ async def build(resources: Resources) -> Sequence[Registration]:
     registry = RegistryClient(settings.trainer_address, timeout_seconds=settings.registry_timeout_seconds)
     repository = ModelRepository(model_source(settings, registry, resources.redis), settings, resources.clock)
     drift = DriftMonitor(settings, resources.clock)
-    predictor = Predictor(repository, drift, resources.clock)
+    predictor = Predictor(repository, drift, resources.clock, ModelAccess(registry.readable_by))
     await load_startup_models(repository, settings)
     loop = asyncio.get_running_loop()
     tasks = [loop.create_task(follow_aliases(repository), name="predictor-aliases")]

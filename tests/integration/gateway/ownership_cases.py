@@ -7,13 +7,28 @@ answers anything but NOT_FOUND / PERMISSION_DENIED to B or C fails the matrix.
 
 Requests are proto-JSON dicts; a string "{workflow}" stands for the id of A's workflow.
 A resource whose creation RPC has not landed is named by a placeholder id.
+
+A's world is real wherever the services can build it: a strategy workflow, a dataset of daily
+bars, finished backtests of the workflow's strategy, two experiment runs, a registered model
+version (a real ONNX classifier with its reference distributions) at alias `production`, served
+by the predictor (loaded by A's organization admin, as an operator would) under A's registry key
+"<A's id>/<model>", which is the name B and C try: the plain name only ever means their own models.
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import numpy as np
+import onnx
+from google.protobuf import json_format
+
+from services.core import strategy
+from services.core.monitoring.reference import references_for_matrix
+from tests.integration.predictor.model_files import FEATURE_NAMES, FEATURES, classifier_bytes, training_data
 
 WORKFLOW = "alphintra.workflow.v1.WorkflowService"
 DATASETS = "alphintra.trainer.v1.DatasetService"
@@ -38,12 +53,92 @@ class Creation:
     rpc: str
     request: dict[str, Any]
     id_path: str
+    # made by A's organization admin (operators' RPCs), not by A
+    by_admin: bool = False
+
+
+def _strategy_graph() -> dict[str, Any]:
+    return json_format.MessageToDict(strategy.get_template("sma_crossover").graph)
+
+
+def _strategy_spec() -> dict[str, Any]:
+    return json_format.MessageToDict(strategy.compile_graph(strategy.get_template("sma_crossover").graph))
+
+
+def _daily_bars_csv(count: int = 120, seed: int = 11) -> bytes:
+    """Enough daily bars for the strategy's warm-up (a 20-day SMA) and a few crossings."""
+    generator = np.random.default_rng(seed)
+    closes = 100 * np.exp(np.cumsum(generator.normal(0, 0.02, count)))
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    lines = ["timestamp,open,high,low,close,volume"]
+    for day, close in enumerate(closes):
+        stamp = (start + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f"{stamp},{close:.4f},{close * 1.01:.4f},{close * 0.99:.4f},{close:.4f},1000")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _signature(onnx_bytes: bytes) -> dict[str, Any]:
+    graph = onnx.load_from_string(onnx_bytes).graph
+    datatypes = {onnx.TensorProto.FLOAT: "FP32", onnx.TensorProto.INT64: "INT64"}
+
+    def specs(values: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": value.name,
+                "datatype": datatypes.get(value.type.tensor_type.elem_type, "FP32"),
+                "shape": [dimension.dim_value or -1 for dimension in value.type.tensor_type.shape.dim],
+            }
+            for value in values
+        ]
+
+    return {
+        "inputs": specs(graph.input),
+        "outputs": specs(graph.output),
+        "feature_names": FEATURE_NAMES,
+        "class_names": ["0", "1"],
+    }
+
+
+def _model_version() -> dict[str, Any]:
+    """A real ONNX classifier (skl2onnx) with the reference distributions drift reports compare to."""
+    onnx_bytes = classifier_bytes(seed=1)
+    references = references_for_matrix(FEATURE_NAMES, training_data(seed=1, rows=2_000)[0])
+    return {
+        "model_name": "{model}",
+        "artifact_content": base64.b64encode(onnx_bytes).decode(),
+        "model_version": {
+            "description": "A's classifier",
+            "signature": _signature(onnx_bytes),
+            "reference_distributions": [
+                {
+                    "feature": reference.name,
+                    "bin_edges": list(reference.bin_edges),
+                    "bin_fractions": list(reference.bin_fractions),
+                    "quantiles": list(reference.quantiles),
+                    "mean": reference.mean,
+                }
+                for reference in references
+            ],
+        },
+    }
+
+
+STRATEGY_SPEC = _strategy_spec()
+# one row of the model's features
+FEATURE_ROW = [0.25, -0.5, 1.0, 0.0]
+assert len(FEATURE_ROW) == FEATURES
+# A's model as the predictor serves it: in A's namespace
+SERVED_MODEL = "{user}/{model}"
 
 
 # in order: later creations may name earlier resources
+# "dataset" is uploaded first (a client stream: DATASET_UPLOAD), so that creations may name it
 CREATIONS: tuple[Creation, ...] = (
     Creation(
-        "workflow", f"{WORKFLOW}/CreateWorkflow", {"workflow": {"display_name": "A's RSI"}}, "workflow.id"
+        "workflow",
+        f"{WORKFLOW}/CreateWorkflow",
+        {"workflow": {"display_name": "A's SMA crossover", "graph": _strategy_graph()}},
+        "workflow.id",
     ),
     Creation(
         "execution",
@@ -51,8 +146,23 @@ CREATIONS: tuple[Creation, ...] = (
         {"workflow_id": "{workflow}", "mode": "EXECUTION_MODE_STRATEGY"},
         "execution.id",
     ),
-    # "dataset" is uploaded (a client stream): DATASET_UPLOAD
-    Creation("backtest", f"{BACKTESTS}/CreateBacktest", {"display_name": "A's backtest"}, "backtest.id"),
+    Creation(
+        "backtest",
+        f"{BACKTESTS}/CreateBacktest",
+        {"spec": STRATEGY_SPEC, "dataset_id": "{dataset}", "config": {}, "display_name": "A's backtest"},
+        "backtest.id",
+    ),
+    Creation(
+        "second_backtest",
+        f"{BACKTESTS}/CreateBacktest",
+        {
+            "spec": STRATEGY_SPEC,
+            "dataset_id": "{dataset}",
+            "config": {},
+            "display_name": "A's other backtest",
+        },
+        "backtest.id",
+    ),
     Creation(
         "experiment",
         f"{EXPERIMENTS}/CreateExperiment",
@@ -63,9 +173,40 @@ CREATIONS: tuple[Creation, ...] = (
         "run", f"{EXPERIMENTS}/CreateRun", {"experiment_id": "{experiment}", "display_name": "A's"}, "run.id"
     ),
     Creation(
+        "second_run",
+        f"{EXPERIMENTS}/CreateRun",
+        {"experiment_id": "{experiment}", "display_name": "A's other"},
+        "run.id",
+    ),
+    Creation(
         "model", f"{REGISTRY}/CreateModel", {"model": {"model_name": "{unique}-model"}}, "model.model_name"
     ),
-    Creation("job", f"{TRAINING}/CreateJob", {"job": {"display_name": "A's job"}}, "job.id"),
+    Creation("model_version", f"{REGISTRY}/CreateModelVersion", _model_version(), "model_version.name"),
+    Creation(
+        "alias",
+        f"{REGISTRY}/SetModelAlias",
+        {"model_name": "{model}", "alias": "production", "version": 1},
+        "change.alias",
+    ),
+    Creation(
+        "served_model",
+        f"{PREDICTOR}/LoadModel",
+        {"model_name": SERVED_MODEL, "alias": "production", "wait_until_ready": True},
+        "model.model_name",
+        by_admin=True,
+    ),
+    Creation(
+        "job",
+        f"{TRAINING}/CreateJob",
+        {
+            "job": {
+                "display_name": "A's job",
+                "kind": "JOB_KIND_BACKTEST",
+                "config": {"backtest": {"spec": STRATEGY_SPEC, "dataset_id": "{dataset}", "backtest": {}}},
+            }
+        },
+        "job.id",
+    ),
     Creation(
         "deployment",
         f"{DEPLOYMENTS}/CreateDeployment",
@@ -100,17 +241,13 @@ CREATIONS: tuple[Creation, ...] = (
     ),
     Creation("api_key", f"{AUTH}/CreateApiKey", {"display_name": "A's key"}, "api_key.id"),
 )
-# UploadDataset is client-streaming: A uploads one small CSV
+# UploadDataset is client-streaming: A uploads one small CSV of daily bars
 DATASET_UPLOAD = (
     {"metadata": {"display_name": "A's bars", "default_symbol": "BTC-USD", "format": "DATASET_FORMAT_CSV"}},
-    {
-        "chunk": base64.b64encode(
-            b"timestamp,open,high,low,close,volume\n"
-            b"2024-01-01T00:00:00Z,1,2,0.5,1.5,10\n"
-            b"2024-01-01T01:00:00Z,1.5,2,1,1.8,12\n"
-        ).decode()
-    },
+    {"chunk": base64.b64encode(_daily_bars_csv()).decode()},
 )
+# backtests A's world waits for: reads of trades, reports and comparisons need them finished
+FINISHED_BACKTESTS = ("backtest", "second_backtest")
 
 # A may read these (an admin of A's organization too); B and C must be refused
 READS: dict[str, dict[str, Any]] = {
@@ -128,16 +265,21 @@ READS: dict[str, dict[str, Any]] = {
     f"{DATASETS}/PreviewDataset": {"dataset_id": "{dataset}"},
     f"{DATASETS}/GetDatasetStatistics": {"dataset_id": "{dataset}"},
     # a backtest of someone else's dataset reads it
-    f"{BACKTESTS}/RunBacktest": {"dataset_id": "{dataset}"},
-    f"{BACKTESTS}/CreateBacktest": {"dataset_id": "{dataset}", "display_name": "borrowed data"},
+    f"{BACKTESTS}/RunBacktest": {"spec": STRATEGY_SPEC, "dataset_id": "{dataset}", "config": {}},
+    f"{BACKTESTS}/CreateBacktest": {
+        "spec": STRATEGY_SPEC,
+        "dataset_id": "{dataset}",
+        "config": {},
+        "display_name": "borrowed data",
+    },
     f"{BACKTESTS}/GetBacktest": {"backtest_id": "{backtest}"},
     f"{BACKTESTS}/ListBacktestTrades": {"backtest_id": "{backtest}"},
     f"{BACKTESTS}/GetBacktestReport": {"backtest_id": "{backtest}"},
-    f"{BACKTESTS}/CompareBacktests": {"backtest_ids": ["{backtest}"]},
+    f"{BACKTESTS}/CompareBacktests": {"backtest_ids": ["{backtest}", "{second_backtest}"]},
     f"{EXPERIMENTS}/GetExperiment": {"experiment_id": "{experiment}"},
     f"{EXPERIMENTS}/GetRun": {"run_id": "{run}"},
     f"{EXPERIMENTS}/SearchRuns": {"experiment_ids": ["{experiment}"]},
-    f"{EXPERIMENTS}/CompareRuns": {"run_ids": ["{run}"]},
+    f"{EXPERIMENTS}/CompareRuns": {"run_ids": ["{run}", "{second_run}"]},
     f"{REGISTRY}/GetModel": {"model_name": "{model}"},
     f"{REGISTRY}/GetModelVersion": {"model_name": "{model}", "version": 1},
     f"{REGISTRY}/ListModelVersions": {"model_name": "{model}"},
@@ -146,14 +288,33 @@ READS: dict[str, dict[str, Any]] = {
     f"{TRAINING}/GetJob": {"job_id": "{job}"},
     f"{TRAINING}/ListJobLogs": {"job_id": "{job}"},
     # a job trained from someone else's workflow reads it
-    f"{TRAINING}/CreateJobFromWorkflow": {"workflow_id": "{workflow}"},
+    f"{TRAINING}/CreateJobFromWorkflow": {
+        "workflow_id": "{workflow}",
+        "job": {
+            "kind": "JOB_KIND_BACKTEST",
+            "config": {"backtest": {"dataset_id": "{dataset}", "backtest": {}}},
+        },
+    },
     f"{DEPLOYMENTS}/GetDeployment": {"deployment_id": "{deployment}"},
     f"{DEPLOYMENTS}/GetLatestFeatures": {"deployment_id": "{deployment}"},
-    f"{PREDICTOR}/Predict": {"model_name": "{model}"},
-    f"{PREDICTOR}/GetDriftReport": {"model_name": "{model}"},
-    f"{INFERENCE}/ModelReady": {"name": "{model}"},
-    f"{INFERENCE}/ModelMetadata": {"name": "{model}"},
-    f"{INFERENCE}/ModelInfer": {"model_name": "{model}"},
+    f"{PREDICTOR}/Predict": {
+        "model_name": SERVED_MODEL,
+        "features": {"rows": 1, "columns": len(FEATURE_ROW), "values": FEATURE_ROW},
+    },
+    f"{PREDICTOR}/GetDriftReport": {"model_name": SERVED_MODEL},
+    f"{INFERENCE}/ModelReady": {"name": SERVED_MODEL},
+    f"{INFERENCE}/ModelMetadata": {"name": SERVED_MODEL},
+    f"{INFERENCE}/ModelInfer": {
+        "model_name": SERVED_MODEL,
+        "inputs": [
+            {
+                "name": "X",
+                "datatype": "FP32",
+                "shape": [1, len(FEATURE_ROW)],
+                "contents": {"fp32_contents": FEATURE_ROW},
+            }
+        ],
+    },
     f"{WEBHOOKS}/GetWebhook": {"webhook_id": "{webhook}"},
     f"{WEBHOOKS}/ListWebhookDeliveries": {"webhook_id": "{webhook}"},
     f"{WEBHOOKS}/ListDeadLetters": {"webhook_id": "{webhook}"},
@@ -188,9 +349,9 @@ WRITES: dict[str, tuple[dict[str, Any], bool]] = {
     f"{WORKFLOW}/ExecuteWorkflow": ({"workflow_id": "{workflow}", "mode": "EXECUTION_MODE_STRATEGY"}, False),
     f"{DATASETS}/DeleteDataset": ({"dataset_id": "{dataset}"}, False),
     f"{EXPERIMENTS}/CreateRun": ({"experiment_id": "{experiment}", "display_name": "intruder"}, False),
-    f"{EXPERIMENTS}/LogRunMetrics": ({"run_id": "{run}"}, False),
-    f"{EXPERIMENTS}/LogRunParams": ({"run_id": "{run}"}, False),
-    f"{EXPERIMENTS}/SetRunTags": ({"run_id": "{run}"}, False),
+    f"{EXPERIMENTS}/LogRunMetrics": ({"run_id": "{run}", "metrics": [{"key": "loss", "value": 0.5}]}, False),
+    f"{EXPERIMENTS}/LogRunParams": ({"run_id": "{run}", "params": {"learning_rate": "0.1"}}, False),
+    f"{EXPERIMENTS}/SetRunTags": ({"run_id": "{run}", "tags": {"stage": "hijacked"}}, False),
     f"{EXPERIMENTS}/UpdateRun": (
         {"run": {"id": "{run}", "display_name": "hijacked"}, "update_mask": "displayName"},
         False,

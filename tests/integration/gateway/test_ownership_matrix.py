@@ -48,6 +48,7 @@ pytestmark = pytest.mark.integration
 REFUSED = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED}
 PENDING = grpc.StatusCode.UNIMPLEMENTED
 SUBSCRIPTION_SECONDS = 1.5
+BACKTEST_SECONDS = 60
 
 
 @dataclass
@@ -149,16 +150,37 @@ def world(mesh, root) -> World:
     unique = uuid.uuid4().hex[:10]
     ids = {"unique": unique, "user": a.user_id, "organization": a.claims["org"]}
     world = World(mesh, a, b, c, root, ids, real={"user", "organization"})
+    ids["dataset"] = _upload_dataset(world) or f"missing-dataset-{unique}"
+    if not ids["dataset"].startswith("missing-"):
+        world.real.add("dataset")
     for creation in cases.CREATIONS:
-        outcome = world.call(a, creation.rpc, creation.request)
+        outcome = world.call(root if creation.by_admin else a, creation.rpc, creation.request)
         created = _dig(outcome.responses[0], creation.id_path) if outcome.code is grpc.StatusCode.OK else ""
         ids[creation.resource] = created or f"missing-{creation.resource}-{unique}"
         if created:
             world.real.add(creation.resource)
-    ids["dataset"] = _upload_dataset(world) or f"missing-dataset-{unique}"
-    if not ids["dataset"].startswith("missing-"):
-        world.real.add("dataset")
+    for backtest in cases.FINISHED_BACKTESTS:
+        if backtest in world.real:
+            _wait_until_finished(world, ids[backtest])
     return world
+
+
+def _wait_until_finished(world: World, backtest_id: str) -> None:
+    """A's stored backtest runs as a job on a trainer worker: wait for it to leave QUEUED / RUNNING."""
+    rpc = f"{cases.BACKTESTS}/GetBacktest"
+    deadline = time.monotonic() + BACKTEST_SECONDS
+    while True:
+        outcome = world.call(world.a, rpc, {"backtest_id": backtest_id})
+        assert outcome.code is grpc.StatusCode.OK, f"A cannot read their backtest: {outcome.details}"
+        state = outcome.responses[0].backtest.state
+        if state not in (
+            backtest_service_pb2.BACKTEST_STATE_QUEUED,
+            backtest_service_pb2.BACKTEST_STATE_RUNNING,
+        ):
+            assert state == backtest_service_pb2.BACKTEST_STATE_SUCCEEDED, outcome.responses[0].backtest.error
+            return
+        assert time.monotonic() < deadline, f"A's backtest {backtest_id} never finished"
+        time.sleep(0.2)
 
 
 def _upload_dataset(world: World) -> str:
@@ -188,8 +210,10 @@ def _resources_named(values: Any) -> set[str]:
             "execution",
             "dataset",
             "backtest",
+            "second_backtest",
             "experiment",
             "run",
+            "second_run",
             "model",
             "job",
             "deployment",
@@ -220,7 +244,22 @@ def test_every_rpc_of_every_service_is_in_the_matrix():
 
 
 def test_the_matrix_reaches_the_services_that_have_behaviour(world):
-    assert {"workflow", "user", "api_key"} <= world.real
+    trainer_and_predictor = {
+        "dataset",
+        "backtest",
+        "second_backtest",
+        "experiment",
+        "run",
+        "second_run",
+        "model",
+        "model_version",
+        "alias",
+        "served_model",
+        "job",
+    }
+    assert {"workflow", "user", "api_key", *trainer_and_predictor} <= world.real, (
+        f"placeholders: {sorted({'workflow', 'user', 'api_key', *trainer_and_predictor} - world.real)}"
+    )
 
 
 @pytest.mark.parametrize("rpc", sorted(cases.READS))
