@@ -33,6 +33,7 @@ from services.predictor.batcher import InferenceFailed, Outputs
 from services.predictor.drift_monitor import DriftMonitor
 from services.predictor.drift_tracker import DriftReport
 from services.predictor.model_access import ModelAccess
+from services.predictor.namespaces import is_registry_key
 from services.predictor.repository import ModelRepository
 from services.predictor.served import ServedModel, ServedVersion
 from services.predictor.traffic import TrafficSplit
@@ -188,6 +189,9 @@ class Predictor:
         wait: bool,
     ) -> ServedModel:
         require_admin(caller)
+        # an operator serves models of their own organisation (the registry decides), never another's
+        if is_registry_key(name) and not await self.access.listed(caller, name):
+            raise NotFound("model", name)
         return await self.repository.load(
             name, version=version, alias=alias, make_default=make_default, wait=wait
         )
