@@ -42,7 +42,6 @@ CONSUMER = "webhook-matcher"
 WAIT_SECONDS = 2.0
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 5.0
-WEBHOOK_CACHE_SECONDS = 1.0
 SEND_TIMEOUT_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 600.0
 # a secret that does not open (its key not configured) is logged and retried, as a database error is
@@ -84,7 +83,7 @@ class WebhookDispatcher:
         self._closing = False
         self._client = httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False)
         self._webhooks: dict[str, list[tuple[str, SignalFilter]]] = {}
-        self._webhooks_loaded = 0.0
+        self._webhooks_generation: int | None = None
 
     def start(self) -> None:
         self._tasks = [
@@ -140,7 +139,14 @@ class WebhookDispatcher:
         await self._log.acknowledge(SIGNALS_TOPIC, GROUP, [record.offset for record in records])
 
     async def _enabled_webhooks(self) -> dict[str, list[tuple[str, SignalFilter]]]:
-        if time.monotonic() - self._webhooks_loaded > WEBHOOK_CACHE_SECONDS:
+        """The enabled webhooks by owner, current for every record already read from the log.
+
+        A webhook created before a signal was appended must match it, even when another bus process
+        created it a moment ago; so each batch reads the generation that every change to matching
+        moves (one primary-key read) and reloads only when it moved. Read before the reload, so a
+        change racing the reload at worst costs one more reload."""
+        generation = await self._store.generation()
+        if generation != self._webhooks_generation:
             by_owner: dict[str, list[tuple[str, SignalFilter]]] = {}
             for stored in await self._store.enabled():
                 webhook = stored.webhook
@@ -148,7 +154,7 @@ class WebhookDispatcher:
                     (webhook.id, SignalFilter.from_proto(webhook.filter))
                 )
             self._webhooks = by_owner
-            self._webhooks_loaded = time.monotonic()
+            self._webhooks_generation = generation
         return self._webhooks
 
     # -- sending ------------------------------------------------------------------------------

@@ -235,6 +235,10 @@ class WebhookStore:
         rows = await self._pool.fetch(_SELECT + " WHERE enabled")
         return [_webhook(row, self._box) for row in rows]
 
+    async def generation(self) -> int:
+        """Moves (in the changing transaction) whenever which webhooks match which signals changes."""
+        return await self._pool.fetchval("SELECT generation FROM webhook_generation")
+
     # -- deliveries ---------------------------------------------------------------------------
 
     async def add_deliveries(self, deliveries: list[NewDelivery], now: datetime) -> None:

@@ -1,5 +1,6 @@
 """Webhooks on real servers: signed deliveries a receiver can verify, retries, dead letters, replay."""
 
+import asyncio
 import json
 import time
 
@@ -79,6 +80,31 @@ async def test_matching_signals_are_posted_signed_and_verifiable_by_the_receiver
         return all(delivery.state == hooks.DELIVERY_STATE_SUCCEEDED for delivery in log.deliveries)
 
     await assert_eventually(logged_as_delivered, 5)
+
+
+async def test_a_webhook_changed_just_after_a_match_applies_to_the_very_next_signal(
+    receiver, alice_hooks, alice_bus
+):
+    """The matcher caches webhooks between batches; a change committed before a signal is appended
+    (a new webhook, one disabled) applies to that signal, however recently the cache was filled."""
+    warm_filter = signal_pb2.SignalFilter(strategy_ids=["warm"])
+    warm = (await _create(alice_hooks, receiver.url, filter=warm_filter)).webhook
+    await _publish(alice_bus, make_signal("warm-1", strategy_id="warm"))
+    await assert_eventually(lambda: len(receiver.posts) == 1, 10)  # the matcher has just read its webhooks
+    await _create(alice_hooks, receiver.url, filter=signal_pb2.SignalFilter(strategy_ids=["fresh"]))
+    await _publish(alice_bus, make_signal("fresh-1", strategy_id="fresh"))
+    await assert_eventually(lambda: len(receiver.posts) == 2, 10)
+    await alice_hooks.UpdateWebhook(
+        hooks.UpdateWebhookRequest(
+            webhook=hooks.Webhook(id=warm.id, enabled=False, etag=warm.etag),
+            update_mask=field_mask_pb2.FieldMask(paths=["enabled"]),
+        )
+    )
+    await _publish(alice_bus, make_signal("warm-2", strategy_id="warm"))  # disabled: not posted
+    await _publish(alice_bus, make_signal("fresh-2", strategy_id="fresh"))
+    await assert_eventually(lambda: len(receiver.posts) == 3, 10)
+    await asyncio.sleep(0.5)  # room for a wrong post of warm-2 to arrive
+    assert [json.loads(post.body)["signalId"] for post in receiver.posts] == ["warm-1", "fresh-1", "fresh-2"]
 
 
 async def test_a_failing_receiver_is_retried_then_dead_lettered_then_replayed(
