@@ -27,6 +27,9 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.InterfaceError,
+    # a connection the server dropped mid-operation can leave asyncpg's protocol in a state it calls
+    # "internal" (MagicStack/asyncpg#1069); it is the outage seen from inside the driver
+    asyncpg.InternalClientError,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     ConnectionError,
