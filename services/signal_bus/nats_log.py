@@ -175,6 +175,8 @@ class NatsLog:
             return BEFORE_EVERYTHING
         if self._timed(topic):
             first = await self._retrying("read", lambda: self._first_at_entry_time(topic, time_ms))
+            if first == 1:  # "<time>-0" would read as the keyed offset of sequence <time>
+                return BEFORE_EVERYTHING
             return _offset(first - 1, time_ms - 1) if first is not None else await self.last_offset(topic)
         records = await self._retrying("read", lambda: self._fetch(topic, None, time_ms, 1))
         if records:
@@ -467,7 +469,11 @@ class NatsLog:
 
         A reader catching up asks for what follows what it was just given, again and again: the
         consumer that gave it is kept under its new position and carries on, instead of a new
-        consumer per read. What a kept consumer still has is the last message's `num_pending`.
+        consumer per read. What a kept consumer still has is the last message's `num_pending`, a
+        count from when that message was delivered: enough for a full read, but a read that would
+        come back short asks the server again, so that a short read holds everything there is now
+        (the contract the paper consumer relies on; the stale count cut its reads at what the
+        previous read had left, and let signals overtake bars published meanwhile).
         """
         stream, name = await self._ready(topic)
         reader = self._readers.pop((topic, after), None)
@@ -478,7 +484,7 @@ class NatsLog:
             consumer, pending = await self._ephemeral(stream, name, topic, after, None)
             subscription = await stream.pull_subscribe_bind(consumer=consumer, stream=name)
             reader = _Reader(consumer, subscription, after, pending)
-        elif reader.pending == 0:
+        elif reader.pending < count:
             reader.pending = (await reader.subscription.consumer_info()).num_pending or 0
         try:
             messages = (
