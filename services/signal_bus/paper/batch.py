@@ -6,8 +6,12 @@ time: a signal (at its timestamp, the decision) goes before a bar opening at the
 later; bars of several symbols go in time order. So an order fills at the first bar of its
 symbol that opens at or after the decision, as in a backtest, however the two topics' reads
 interleave. A source whose read was cut at the batch size bounds the merge: nothing later than
-its last entry is applied before the next batch has read further. Likewise a signal that makes
-the account follow a new symbol ends the batch: that symbol's bars are read by the next one.
+its last entry is applied before the next batch has read further. So does a bar published while
+the signals were read (`bars_since`, read again after them where a signal lies beyond the bars
+read): a signal later than that bar waits for the next batch, which applies the bar first (a
+signal decided on a bar's close is published after that bar, so the bars it must follow are in
+the log by the time it is read). Likewise a signal that makes the account follow a new symbol
+ends the batch: that symbol's bars are read by the next one.
 
 A symbol's bar topic is followed from the first order the account keeps for it (from the
 order's time, so a replay of old bars is followed from the right bar) until the next reset.
@@ -37,6 +41,9 @@ class BatchInput:
     signals_complete: bool  # the read returned everything there was (fewer than asked for)
     bars: dict[str, list[LogRecord]]  # per followed symbol, in time order
     bars_incomplete: frozenset[str] = frozenset()  # symbols whose read was cut at the batch size
+    # per symbol read again after the signals, the first bar after those in `bars`: it bounds the
+    # batch (it was published while the signals were read) and is applied by the next one
+    bars_since: dict[str, list[LogRecord]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -76,14 +83,38 @@ def _decoded_bars(bars: dict[str, list[LogRecord]]) -> list[_Bar]:
     return sorted(decoded)
 
 
+def _bar_time(record: LogRecord) -> int:
+    return bar_pb2.Bar.FromString(record.body).time.ToNanoseconds()
+
+
 def _limit(inputs: BatchInput, decoded: list[_Bar]) -> float:
-    """The latest bar time this batch may apply: the end of the shortest cut read."""
+    """The latest bar time this batch may apply: the end of the shortest cut read, or the first bar
+    that arrived while the signals were read."""
     limit = math.inf
     for symbol in inputs.bars_incomplete:
         records = [bar.time for bar in decoded if bar.symbol == symbol]
         if records:
             limit = min(limit, records[-1])
+    for records in inputs.bars_since.values():
+        if records:
+            limit = min(limit, _bar_time(records[0]))
     return limit
+
+
+def symbols_to_read_again(
+    signals: list[LogRecord], bars: dict[str, list[LogRecord]], cut: frozenset[str]
+) -> list[str]:
+    """The symbols whose bars published while the signals were read might come before one of them:
+    those whose read was not cut (a cut read bounds the batch already) and ended before the latest
+    signal read. A bar later than every signal cannot, as bars of a topic come in time order."""
+    if not signals:
+        return []
+    latest = max(signal_pb2.Signal.FromString(record.body).timestamp.ToNanoseconds() for record in signals)
+    return [
+        symbol
+        for symbol, records in bars.items()
+        if symbol not in cut and (not records or _bar_time(records[-1]) < latest)
+    ]
 
 
 class _Batch:
@@ -179,6 +210,7 @@ def apply_batch(account: StoredAccount, inputs: BatchInput) -> BatchResult:
         or bool(inputs.bars_incomplete)
         or signal_index < len(signals)
         or bar_index < len(bars)
+        or any(inputs.bars_since.values())
         or bool(batch.followed_from)
     )
     return BatchResult(batch.progress(), more, batch.followed_from)

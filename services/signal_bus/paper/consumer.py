@@ -8,9 +8,12 @@ transaction. A crash before the commit loses the batch and the next run does it 
 same cursors; after it, nothing is done twice: no signal is applied twice or skipped.
 
 It relies on one property of `Log.read`: a read that returns fewer entries than asked for
-returned everything the topic held after the cursor at that moment (Redis XRANGE does). The merge
-in `batch.py` takes a short read as complete; an engine that may return a partial batch early
-would let a later signal overtake a bar it has not read yet.
+returned everything the topic held after the cursor at that moment (Redis XRANGE does; the
+JetStream engine asks the server for its count before a short read). The merge in `batch.py`
+takes a short read as complete; an engine that may return a partial batch early would let a
+later signal overtake a bar it has not read yet. The bars are read before the signals, and a
+symbol whose bars end before the latest signal read is read once more after it (one entry), so
+that a bar published between the two reads holds back the signals after it.
 
 The loop wakes when the bus's signal fanout or a followed bar topic's fanout reads something new,
 when an account is created or reset here, and every `poll_seconds` (accounts created or moved on
@@ -31,7 +34,7 @@ import asyncpg
 from services.signal_bus.bars import FanoutRegistry
 from services.signal_bus.fanout import Fanout
 from services.signal_bus.log import Log, LogRecord, LogUnavailable, OffsetTrimmed
-from services.signal_bus.paper.batch import BatchInput, apply_batch
+from services.signal_bus.paper.batch import BatchInput, apply_batch, symbols_to_read_again
 from services.signal_bus.paper.store import BarCursor, PaperStore, StoredAccount
 from services.signal_bus.signals import SIGNALS_TOPIC
 from services.signal_bus.subscription import wait_for_any
@@ -144,11 +147,17 @@ class PaperConsumer:
                 if len(bars[symbol]) >= self._batch_max:
                     cut.add(symbol)
             signals = await self._read_signals(account)
+            since: dict[str, list[LogRecord]] = {}
+            for symbol in symbols_to_read_again(signals, bars, frozenset(cut)):
+                cursor = account.bar_cursors[symbol]
+                after = bars[symbol][-1].offset if bars[symbol] else cursor.offset
+                since[symbol] = await self._log.read(cursor.topic, after, 1, strict=False)
             inputs = BatchInput(
                 signals=signals,
                 signals_complete=len(signals) < self._batch_max,
                 bars=bars,
                 bars_incomplete=frozenset(cut),
+                bars_since=since,
             )
             result = apply_batch(account, inputs)
             cursors = result.progress.bar_cursors

@@ -4,8 +4,8 @@ account ends as the backtest of the whole stream.
 The stream is the parity scenario's (bars, each followed by the signal its close decided). Here
 the "log" is two lists of records in publication order and the consumer's loop is replayed by
 hand: publish some entries, run some batches of at most `batch_max` entries per source (bars
-first, then signals, as the consumer reads), carry the book and the cursors from batch to batch
-as the store does.
+first, then signals, then the one-entry reads again, as the consumer reads, with entries published
+between the first two reads), carry the book and the cursors from batch to batch as the store does.
 """
 
 import dataclasses
@@ -13,7 +13,7 @@ import json
 import math
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from alphintra.common.v1 import bar_pb2
@@ -22,7 +22,7 @@ from services.core.backtest import BacktestConfig, run_backtest
 from services.core.ownership import Ownership
 from services.core.signals.paper import AccountConfig, OrderIntent
 from services.signal_bus.log import LogRecord
-from services.signal_bus.paper.batch import BatchInput, apply_batch
+from services.signal_bus.paper.batch import BatchInput, apply_batch, symbols_to_read_again
 from services.signal_bus.paper.store import BarCursor, StoredAccount
 from tests.unit.core.signals.test_paper_parity import _bars, _intents, _signals
 
@@ -70,18 +70,21 @@ def _after(records: list[LogRecord], offset: str, count: int) -> list[LogRecord]
     return [record for record in records if _offset_key(record.offset) > _offset_key(offset)][:count]
 
 
-def _batch(account: StoredAccount, log: dict[str, list[LogRecord]], batch_max: int):
+def _batch(account: StoredAccount, log: dict[str, list[LogRecord]], batch_max: int, meanwhile=lambda: None):
     bars = {
         symbol: _after(log["bars"], cursor.offset, batch_max)
         for symbol, cursor in account.bar_cursors.items()
     }
+    meanwhile()  # entries published between the two reads
     signals = _after(log["signals"], account.signal_offset, batch_max)
-    inputs = BatchInput(
-        signals=signals,
-        signals_complete=len(signals) < batch_max,
-        bars=bars,
-        bars_incomplete=frozenset(symbol for symbol, records in bars.items() if len(records) >= batch_max),
-    )
+    cut = frozenset(symbol for symbol, records in bars.items() if len(records) >= batch_max)
+    since = {
+        symbol: _after(log["bars"], bars[symbol][-1].offset if bars[symbol] else cursor.offset, 1)
+        for symbol, cursor in account.bar_cursors.items()
+        if symbol in symbols_to_read_again(signals, bars, cut)
+    }
+    complete = len(signals) < batch_max
+    inputs = BatchInput(signals, complete, bars, bars_incomplete=cut, bars_since=since)
     result = apply_batch(account, inputs)
     cursors = dict(result.progress.bar_cursors)
     for symbol, time_ms in result.followed_from.items():
@@ -96,14 +99,16 @@ def _batch(account: StoredAccount, log: dict[str, list[LogRecord]], batch_max: i
 
 
 @settings(max_examples=20, deadline=None)
+@example(seed=343, batch_max=1, publish_steps=[16], batches_per_step=2, between_reads=4)
 @given(
     seed=st.integers(0, 1_000),
     batch_max=st.integers(1, 6),
     publish_steps=st.lists(st.integers(1, 25), min_size=1, max_size=40),
     batches_per_step=st.integers(0, 3),
+    between_reads=st.integers(0, 4),
 )
 def test_an_account_consumed_in_any_batches_ends_as_the_backtest(
-    seed, batch_max, publish_steps, batches_per_step
+    seed, batch_max, publish_steps, batches_per_step, between_reads
 ):
     published, backtest = _stream(seed, 60)
     account = StoredAccount(
@@ -115,18 +120,22 @@ def test_an_account_consumed_in_any_batches_ends_as_the_backtest(
     equity: list[float] = []
     position = 0
     steps = iter(publish_steps)
-    while True:
-        step = next(steps, len(published))
-        for topic, record in published[position : position + step]:
+
+    def publish(count: int) -> None:
+        nonlocal position
+        for topic, record in published[position : position + count]:
             log[topic].append(record)
-        position += step
-        rounds = batches_per_step if position < len(published) else 10_000
-        for _ in range(rounds):
-            account, result = _batch(account, log, batch_max)
+        position += count
+
+    while position < len(published):
+        publish(next(steps, len(published)))
+        for _ in range(batches_per_step):
+            account, result = _batch(account, log, batch_max, lambda: publish(between_reads))
             equity += [point.equity for point in result.progress.equity]
-            if not result.more and position >= len(published):
-                break
-        if position >= len(published):
+    for _ in range(10_000):  # everything is published: until the account has caught up
+        account, result = _batch(account, log, batch_max)
+        equity += [point.equity for point in result.progress.equity]
+        if not result.more:
             break
     first_order_bar = min(int(s.signal_id[1:]) for s in map(signal_pb2.Signal.FromString,
                                                           (r.body for r in log["signals"])))  # fmt: skip
