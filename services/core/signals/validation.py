@@ -9,6 +9,7 @@ non-finite number is always refused.
 from __future__ import annotations
 
 import math
+import re
 
 from alphintra.signalbus.v1 import signal_pb2
 from services.core.errors import FieldViolation
@@ -25,37 +26,47 @@ KNOWN_ACTIONS = frozenset(
 KNOWN_SOURCES = frozenset(signal_pb2.StrategySource.values())
 KNOWN_ORDER_TYPES = frozenset(signal_pb2.OrderType.values())
 KNOWN_TIMES_IN_FORCE = frozenset(signal_pb2.TimeInForce.values())
+_PRICED_FIELDS = ("quantity", "price_target", "stop_loss", "take_profit")
+_CONTROL = re.compile("[\x00\n\r]")
 PRICED_ORDER_TYPES = frozenset(
     {signal_pb2.ORDER_TYPE_LIMIT, signal_pb2.ORDER_TYPE_STOP, signal_pb2.ORDER_TYPE_STOP_LIMIT}
 )
 
 
 def signal_violations(signal: signal_pb2.Signal, prefix: str = "signal") -> list[FieldViolation]:
-    """Every reason `signal` cannot be published; empty when it can."""
-    violations = _identity_violations(signal, prefix)
-    violations += _number_violations(signal, prefix)
-    violations += _price_side_violations(signal, prefix)
-    violations += _metadata_violations(signal, prefix)
-    violations += _execution_violations(signal, prefix)
+    """Every reason `signal` cannot be published; empty when it can.
+
+    This runs once per published signal, so a valid signal costs no string formatting: field paths
+    are built only for the violations found."""
+    violations: list[FieldViolation] = []
+    _identity_violations(signal, prefix, violations)
+    _number_violations(signal, prefix, violations)
+    if signal.action in TRADING_ACTIONS and (signal.stop_loss or signal.take_profit):
+        violations += _price_side_violations(signal, prefix)
+    if signal.metadata:
+        _metadata_violations(signal, prefix, violations)
+    if signal.HasField("execution_params"):
+        _execution_violations(signal, prefix, violations)
     return violations
 
 
-def _text(
-    value: str, path: str, maximum: int, violations: list[FieldViolation], *, required: bool = True
-) -> None:
-    if required and not value.strip():
-        violations.append(FieldViolation(path, "is required"))
+def _text(value: str, prefix: str, name: str, maximum: int, violations: list[FieldViolation]) -> None:
+    """A required text: not blank, at most `maximum` characters, trimmed, no NUL or line breaks."""
+    trimmed = 0 < len(value) <= maximum and not (value[0].isspace() or value[-1].isspace())
+    if trimmed and _CONTROL.search(value) is None:
+        return  # the common case
+    if not value.strip():
+        violations.append(FieldViolation(f"{prefix}.{name}", "is required"))
     elif len(value) > maximum:
-        violations.append(FieldViolation(path, f"at most {maximum} characters"))
-    elif value != value.strip() or any(character in value for character in "\x00\n\r"):
-        violations.append(FieldViolation(path, "no surrounding spaces or control characters"))
+        violations.append(FieldViolation(f"{prefix}.{name}", f"at most {maximum} characters"))
+    else:
+        violations.append(FieldViolation(f"{prefix}.{name}", "no surrounding spaces or control characters"))
 
 
-def _identity_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldViolation]:
-    violations: list[FieldViolation] = []
-    _text(signal.signal_id, f"{prefix}.signal_id", MAX_ID_LENGTH, violations)
-    _text(signal.strategy_id, f"{prefix}.strategy_id", MAX_ID_LENGTH, violations)
-    _text(signal.symbol, f"{prefix}.symbol", MAX_SYMBOL_LENGTH, violations)
+def _identity_violations(signal: signal_pb2.Signal, prefix: str, violations: list[FieldViolation]) -> None:
+    _text(signal.signal_id, prefix, "signal_id", MAX_ID_LENGTH, violations)
+    _text(signal.strategy_id, prefix, "strategy_id", MAX_ID_LENGTH, violations)
+    _text(signal.symbol, prefix, "symbol", MAX_SYMBOL_LENGTH, violations)
     if signal.action not in KNOWN_ACTIONS:
         violations.append(FieldViolation(f"{prefix}.action", "must be BUY, SELL, HOLD or CLOSE"))
     if signal.strategy_source not in KNOWN_SOURCES:
@@ -64,22 +75,22 @@ def _identity_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldVi
         )
     if signal.HasField("timestamp") and not 0 <= signal.timestamp.seconds < 253_402_300_800:
         violations.append(FieldViolation(f"{prefix}.timestamp", "must be between 1970 and 9999"))
-    return violations
 
 
-def _number_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldViolation]:
-    violations = [
-        FieldViolation(f"{prefix}.{name}", "must be in [0, 1]")
-        for name, value in (("confidence", signal.confidence), ("risk_score", signal.risk_score))
-        if not 0.0 <= value <= 1.0  # also refuses NaN
-    ]
-    for name in ("quantity", "price_target", "stop_loss", "take_profit"):
-        value = getattr(signal, name)
+def _number_violations(signal: signal_pb2.Signal, prefix: str, violations: list[FieldViolation]) -> None:
+    confidence, risk_score = signal.confidence, signal.risk_score
+    if not 0.0 <= confidence <= 1.0:  # also refuses NaN
+        violations.append(FieldViolation(f"{prefix}.confidence", "must be in [0, 1]"))
+    if not 0.0 <= risk_score <= 1.0:
+        violations.append(FieldViolation(f"{prefix}.risk_score", "must be in [0, 1]"))
+    values = (signal.quantity, signal.price_target, signal.stop_loss, signal.take_profit)
+    if all(0.0 <= value < math.inf for value in values):  # refuses NaN, infinities and negatives
+        return
+    for name, value in zip(_PRICED_FIELDS, values, strict=True):
         if not (math.isfinite(value) and value >= 0.0):
             violations.append(
                 FieldViolation(f"{prefix}.{name}", "must be a finite positive number (0: not set)")
             )
-    return violations
 
 
 def _price_side_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldViolation]:
@@ -112,22 +123,25 @@ def _side(buying: bool) -> str:
     return "buy" if buying else "sell"
 
 
-def _metadata_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldViolation]:
+def _metadata_violations(signal: signal_pb2.Signal, prefix: str, violations: list[FieldViolation]) -> None:
     if len(signal.metadata) > MAX_METADATA_ENTRIES:
-        return [FieldViolation(f"{prefix}.metadata", f"at most {MAX_METADATA_ENTRIES} entries")]
-    return [
-        FieldViolation(
-            f"{prefix}.metadata[{key!r}]", f"key and value at most {MAX_METADATA_ENTRY_BYTES} bytes"
-        )
-        for key, value in signal.metadata.items()
-        if len(key.encode()) + len(value.encode()) > MAX_METADATA_ENTRY_BYTES
-    ]
+        violations.append(FieldViolation(f"{prefix}.metadata", f"at most {MAX_METADATA_ENTRIES} entries"))
+        return
+    for key, value in signal.metadata.items():
+        # a character is at most 4 bytes in UTF-8: short entries need no encoding to be measured
+        if (len(key) + len(value)) * 4 > MAX_METADATA_ENTRY_BYTES and (
+            len(key.encode()) + len(value.encode()) > MAX_METADATA_ENTRY_BYTES
+        ):
+            violations.append(
+                FieldViolation(
+                    f"{prefix}.metadata[{key!r}]", f"key and value at most {MAX_METADATA_ENTRY_BYTES} bytes"
+                )
+            )
 
 
-def _execution_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldViolation]:
+def _execution_violations(signal: signal_pb2.Signal, prefix: str, violations: list[FieldViolation]) -> None:
     params = signal.execution_params
     path = f"{prefix}.execution_params"
-    violations: list[FieldViolation] = []
     if params.order_type not in KNOWN_ORDER_TYPES:
         violations.append(FieldViolation(f"{path}.order_type", f"unknown value {params.order_type}"))
     elif params.order_type in PRICED_ORDER_TYPES and signal.price_target <= 0:
@@ -137,4 +151,3 @@ def _execution_violations(signal: signal_pb2.Signal, prefix: str) -> list[FieldV
         violations.append(FieldViolation(f"{path}.time_in_force", f"unknown value {params.time_in_force}"))
     if not 0.0 <= params.max_slippage <= 1.0:
         violations.append(FieldViolation(f"{path}.max_slippage", "must be in [0, 1]"))
-    return violations

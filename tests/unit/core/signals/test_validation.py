@@ -104,6 +104,41 @@ def test_validation_never_raises_and_accepts_exactly_the_valid_numbers(confidenc
     assert ("signal.quantity" in fields) == (not (math.isfinite(quantity) and quantity >= 0))
 
 
+def _text_refused(value: str, maximum: int) -> bool:
+    """The rule for required texts, written the plain way."""
+    return (
+        not value.strip()
+        or len(value) > maximum
+        or value != value.strip()
+        or any(character in value for character in "\x00\n\r")
+    )
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from(["a", "Z", "-", ":", " ", "\t", "\n", "\r", "\x00", "\x01",
+                                           "\u00a0", "\u2003", "é", "😀"]), max_size=70)
+    | st.text(max_size=140)
+)  # fmt: skip
+def test_text_fields_are_refused_exactly_by_the_plain_rule(text):
+    fields = _fields(_signal(signal_id=text, symbol=text, metadata={"k": text}))
+    assert ("signal.signal_id" in fields) == _text_refused(text, 128)
+    assert ("signal.symbol" in fields) == _text_refused(text, 64)
+
+
+@given(
+    prices=st.tuples(*[st.floats(allow_nan=True, allow_infinity=True)] * 3),
+    action=st.sampled_from(list(signal_pb2.Action.values())),
+)
+def test_price_fields_are_refused_exactly_when_negative_or_not_finite(prices, action):
+    price_target, stop_loss, take_profit = prices
+    fields = _fields(_signal(action=action, price_target=price_target, stop_loss=stop_loss,
+                             take_profit=take_profit))  # fmt: skip
+    for name, value in zip(("price_target", "stop_loss", "take_profit"), prices, strict=True):
+        bad_number = not (math.isfinite(value) and value >= 0)
+        if bad_number:
+            assert f"signal.{name}" in fields
+
+
 def _bar(**fields) -> bar_pb2.Bar:
     bar = bar_pb2.Bar(
         symbol="BTC-USD", timeframe=bar_pb2.TIMEFRAME_1_MINUTE, open=10, high=12, low=9, close=11, volume=5
