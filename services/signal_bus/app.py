@@ -9,9 +9,11 @@ starts. The log, the writer and the fanout do the moving.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from google.protobuf import timestamp_pb2
 
 from alphintra.signalbus.v1 import signal_pb2
 from services.core.errors import InvalidArgument, Unavailable
@@ -25,6 +27,13 @@ from services.signal_bus.signals import SIGNALS_TOPIC, SignalEntry, acceptor, si
 from services.signal_bus.start import Start, batch_size
 from services.signal_bus.subscription import signal_batches
 from services.signal_bus.writer import BatchWriter
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedBatch:
+    accepted: list[tuple[int, signal_pb2.Signal]]  # (index in the batch, the signal as stored)
+    refused: list[tuple[int, InvalidArgument]]
+    pending: asyncio.Future[list[Appended]] | None  # their acknowledgements, in `accepted` order
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,32 @@ class SignalTopicApp:
         require_role(caller, Role.TRADER)
         stored = self.prepare(caller, signal, field)
         return stored, self._writer.submit(SIGNALS_TOPIC, stored_entry(caller, stored))
+
+    def submit_batch(
+        self, caller: Caller, signals: Sequence[signal_pb2.Signal], field: str = "signals"
+    ) -> SubmittedBatch:
+        """Validate a batch and queue its publishable signals together, completing them *in place*
+        (owner, a missing timestamp: one clock reading for the batch); the caller hands over
+        messages it owns. A signal that cannot be published is refused alone, under `field[i]`."""
+        require_role(caller, Role.TRADER)
+        owner = caller.user_id
+        now = timestamp_pb2.Timestamp()
+        now.FromDatetime(self._clock())
+        accepted: list[tuple[int, signal_pb2.Signal]] = []
+        refused: list[tuple[int, InvalidArgument]] = []
+        entries: list[KeyedEntry] = []
+        for index, signal in enumerate(signals):
+            violations = signal_violations(signal, f"{field}[{index}]")
+            if violations:
+                refused.append((index, InvalidArgument("the signal cannot be published", violations)))
+                continue
+            signal.owner_id = owner
+            if not signal.HasField("timestamp"):
+                signal.timestamp.CopyFrom(now)
+            accepted.append((index, signal))
+            entries.append(stored_entry(caller, signal))
+        pending = self._writer.submit_many(SIGNALS_TOPIC, entries) if entries else None
+        return SubmittedBatch(accepted, refused, pending)
 
     async def publish(self, caller: Caller, signal: signal_pb2.Signal) -> Published:
         stored, pending = self.submit(caller, signal)

@@ -6,13 +6,12 @@ registers them with an identity serializer.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import grpc
 
 from alphintra.signalbus.v1 import signal_bus_service_pb2 as messages
-from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc, signal_pb2
+from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc
 from services.core.errors import AlphintraError, FieldViolation, InvalidArgument
 from services.core.ownership import Caller, Role, require_role
 from services.mesh.identity import current_caller
@@ -87,27 +86,23 @@ class SignalBusHandlers(signal_bus_service_pb2_grpc.SignalBusServiceServicer):
                 [FieldViolation("signals", f"at most {MAX_BATCH_SIGNALS} per message")],
             )
             return messages.PublishSignalsResponse(error=error_status(error))
-        acks: list[messages.SignalAck] = []
-        waiting: list[tuple[int, signal_pb2.Signal, asyncio.Future[Appended]]] = []
-        for index, signal in enumerate(request.signals):
-            acks.append(messages.SignalAck(signal_id=signal.signal_id))
-            try:
-                stored, pending = self._signals.submit(caller, signal, field=f"signals[{index}]")
-            except AlphintraError as error:
-                acks[index].error.CopyFrom(error_status(error))
-                continue
-            waiting.append((index, stored, pending))
-        if not waiting:
+        try:
+            batch = self._signals.submit_batch(caller, request.signals)
+        except AlphintraError as error:  # e.g. the bus shutting down: the whole message is refused
+            return messages.PublishSignalsResponse(error=error_status(error))
+        acks = [messages.SignalAck(signal_id=signal.signal_id) for signal in request.signals]
+        for index, error in batch.refused:
+            acks[index].error.CopyFrom(error_status(error))
+        if batch.pending is None:
             return messages.PublishSignalsResponse(acks=acks)
 
         def build(appended: list[Appended]) -> messages.PublishSignalsResponse:
-            for (index, stored, _), result in zip(waiting, appended, strict=True):
-                ack = published(stored, result)
-                acks[index].offset = ack.offset
-                acks[index].duplicate = ack.duplicate
+            for (index, _), result in zip(batch.accepted, appended, strict=True):
+                acks[index].offset = result.offset
+                acks[index].duplicate = result.duplicate
             return messages.PublishSignalsResponse(acks=acks)
 
-        return Pending(asyncio.gather(*(pending for _, _, pending in waiting)), build)  # type: ignore[arg-type]
+        return Pending(batch.pending, build)  # type: ignore[arg-type]
 
     async def Subscribe(self, request: messages.SubscribeRequest, context: Context) -> AsyncIterator[bytes]:
         start = Start.of(request.WhichOneof("start"), request.from_offset, request.from_time)

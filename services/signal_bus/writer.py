@@ -31,7 +31,9 @@ class BatchWriter(Generic[Entry]):
         self._stored = metrics.PUBLISHED.labels(kind, "stored")
         self._duplicates = metrics.PUBLISHED.labels(kind, "duplicate")
         self._max_batch = max_batch
-        self._queue: deque[tuple[str, Entry, asyncio.Future[Appended]]] = deque()
+        # (topic, entries, future, one): a publish of one entry resolves to its Appended, a batch to
+        # the list of them; queued as one item either way, so a 500-signal message costs one future
+        self._queue: deque[tuple[str, Sequence[Entry], asyncio.Future, bool]] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -47,17 +49,25 @@ class BatchWriter(Generic[Entry]):
             self._task.cancel()
             await asyncio.wait({self._task}, timeout=STOP_SECONDS)
             self._task = None
-        for _, _, future in self._queue:
+        for _, _, future, _ in self._queue:
             if not future.done():
                 future.set_exception(Unavailable("the bus is shutting down; publish again"))
         self._queue.clear()
 
     def submit(self, topic: str, entry: Entry) -> asyncio.Future[Appended]:
         """Queue `entry`; the future resolves once it is durable (or fails with Unavailable)."""
+        return self._enqueue(topic, (entry,), one=True)
+
+    def submit_many(self, topic: str, entries: Sequence[Entry]) -> asyncio.Future[list[Appended]]:
+        """Queue `entries` together; the future resolves to their Appended, in order, once all are
+        durable (or fails with Unavailable). They may share a durable write with other publishes."""
+        return self._enqueue(topic, entries, one=False)
+
+    def _enqueue(self, topic: str, entries: Sequence[Entry], *, one: bool) -> asyncio.Future:
         if self._task is None:
             raise Unavailable("the bus is not accepting publishes right now")
-        future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-        self._queue.append((topic, entry, future))
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._queue.append((topic, entries, future, one))
         self._wake.set()
         return future
 
@@ -66,32 +76,38 @@ class BatchWriter(Generic[Entry]):
             await self._wake.wait()
             self._wake.clear()
             while self._queue and not self._closing:
-                batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+                batch = [self._queue.popleft()]
+                size = len(batch[0][1])
+                while self._queue and size + len(self._queue[0][1]) <= self._max_batch:
+                    batch.append(self._queue.popleft())
+                    size += len(batch[-1][1])
                 await self._write(batch)
 
-    async def _write(self, batch: list[tuple[str, Entry, asyncio.Future[Appended]]]) -> None:
-        by_topic: dict[str, list[tuple[Entry, asyncio.Future[Appended]]]] = {}
-        for topic, entry, future in batch:
-            by_topic.setdefault(topic, []).append((entry, future))
+    async def _write(self, batch: list[tuple[str, Sequence[Entry], asyncio.Future, bool]]) -> None:
+        by_topic: dict[str, list[tuple[Sequence[Entry], asyncio.Future, bool]]] = {}
+        for topic, entries, future, one in batch:
+            by_topic.setdefault(topic, []).append((entries, future, one))
         for topic, items in by_topic.items():
+            entries = [entry for item_entries, _, _ in items for entry in item_entries]
             try:
-                results: list[Appended] | BaseException = await self._append(
-                    topic, [entry for entry, _ in items]
-                )
+                results: list[Appended] | BaseException = await self._append(topic, entries)
             except LogUnavailable as error:
-                log.warning("log write failed (%d entries): %s", len(items), error)
+                log.warning("log write failed (%d entries): %s", len(entries), error)
                 results = Unavailable(f"the log cannot store durably right now ({error}); publish again")
             except Exception as error:
-                log.exception("log write failed (%d entries)", len(items))
+                log.exception("log write failed (%d entries)", len(entries))
                 results = error
             if not isinstance(results, BaseException):
                 duplicates = sum(1 for result in results if result.duplicate)
                 self._duplicates.inc(duplicates)
                 self._stored.inc(len(results) - duplicates)
-            for index, (_, future) in enumerate(items):
-                if future.done():  # the publisher went away; its entry is stored all the same
-                    continue
-                if isinstance(results, BaseException):
+            start = 0
+            for item_entries, future, one in items:
+                end = start + len(item_entries)
+                if future.done():  # the publisher went away; its entries are stored all the same
+                    pass
+                elif isinstance(results, BaseException):
                     future.set_exception(results)
                 else:
-                    future.set_result(results[index])
+                    future.set_result(results[start] if one else results[start:end])
+                start = end
