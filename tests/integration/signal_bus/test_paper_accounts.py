@@ -12,7 +12,7 @@ from alphintra.signalbus.v1 import paper_trading_service_pb2 as paper
 from alphintra.signalbus.v1 import paper_trading_service_pb2_grpc, signal_bus_service_pb2_grpc, signal_pb2
 from services.core.ownership import Caller, Role
 from tests.helpers import assert_eventually
-from tests.integration.signal_bus.conftest import As
+from tests.integration.signal_bus.conftest import BOTH_ENGINES, As
 from tests.integration.signal_bus.paper_helpers import (
     PAPER_SETTINGS,
     account,
@@ -28,7 +28,7 @@ from tests.integration.signal_bus.paper_helpers import (
     wait_until_settled,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BOTH_ENGINES]
 
 BUY, SELL, CLOSE = signal_pb2.ACTION_BUY, signal_pb2.ACTION_SELL, signal_pb2.ACTION_CLOSE
 

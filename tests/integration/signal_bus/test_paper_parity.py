@@ -4,7 +4,7 @@ The same random bars and intents (`tests/unit/core/signals/test_paper_parity.py`
 `run_backtest` and, bar after bar, through the bus: each bar is published, then the signal its
 close decided (timestamped at that close, the next bar's open), all in, with its stop-loss and
 take-profit. The account follows the symbol from its first signal on, so its equity curve is the
-backtest's from the bar that signal fills at.
+backtest's from the bar that signal fills at. On both log engines.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from services.core.backtest import BacktestConfig, BacktestResult, Bars, run_bac
 from services.core.ownership import Caller, Role
 from services.core.signals.paper import OrderIntent
 from tests.helpers import assert_eventually
-from tests.integration.signal_bus.conftest import As
+from tests.integration.signal_bus.conftest import BOTH_ENGINES, As
 from tests.integration.signal_bus.paper_helpers import (
     PAPER_SETTINGS,
     create,
@@ -33,7 +33,7 @@ from tests.integration.signal_bus.paper_helpers import (
 )
 from tests.unit.core.signals.test_paper_parity import _bars, _intents, _signals
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BOTH_ENGINES]
 
 ACTIONS = {
     OrderIntent.BUY: signal_pb2.ACTION_BUY,

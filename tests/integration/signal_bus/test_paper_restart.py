@@ -17,11 +17,11 @@ from alphintra.signalbus.v1 import paper_trading_service_pb2_grpc, signal_bus_se
 from services.core.ownership import Caller, Role
 from tests.helpers import free_port
 from tests.integration.signal_bus.bus_process import BusProcess
-from tests.integration.signal_bus.conftest import As, bus_environment
+from tests.integration.signal_bus.conftest import BOTH_ENGINES, As, bus_environment
 from tests.integration.signal_bus.paper_helpers import PAPER_SETTINGS, create, orders
 from tests.integration.signal_bus.test_paper_parity import COSTS, Scenario, assert_matches_backtest, feed
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BOTH_ENGINES]
 
 
 def _stubs(channel: grpc.aio.Channel, caller: Caller) -> tuple[As, As]:
@@ -32,14 +32,16 @@ def _stubs(channel: grpc.aio.Channel, caller: Caller) -> tuple[As, As]:
 
 
 async def test_kill_9_mid_stream_then_restart_applies_every_signal_exactly_once(
-    tmp_path, database_url, redis_url, namespace
+    tmp_path, database_url, redis_url, namespace, engine_settings
 ):
     caller = Caller(f"crash-{namespace}", "acme", Role.TRADER)
     scenario = Scenario.of(5, 160, allow_short=True)
     half = len(scenario.bars) // 2
     assert sum(index < half for index, *_ in scenario.decided) >= 5
     strategy = f"restart-{namespace}"
-    environment = bus_environment(database_url, redis_url, namespace, **PAPER_SETTINGS, paper_batch_max=3)
+    environment = bus_environment(
+        database_url, redis_url, namespace, **engine_settings, **PAPER_SETTINGS, paper_batch_max=3
+    )
     first = BusProcess(free_port(), tmp_path / "first.log", environment)
     try:
         await first.start()
