@@ -33,6 +33,9 @@ CONSUMER = "history-writer"  # one name for every process: pending entries of a 
 WAIT_SECONDS = 2.0
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 5.0
+# after a short batch, let the next one gather: at a trickle of signals the writer would otherwise
+# cost a read, an insert and an acknowledgement per signal, on the bus process publishers share
+LINGER_SECONDS = 0.05
 
 
 class HistoryWriter:
@@ -65,6 +68,8 @@ class HistoryWriter:
                     pending = False
                     continue
                 await self._write(records)
+                if len(records) < self._batch_max:
+                    await asyncio.sleep(LINGER_SECONDS)
             except (LogUnavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("history writer: %s; retrying", error)
                 pending = True

@@ -42,6 +42,9 @@ CONSUMER = "webhook-matcher"
 WAIT_SECONDS = 2.0
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 5.0
+# after a short batch, let the next one gather (a read, a generation check and an acknowledgement
+# per batch, not per signal, when signals trickle in); a delivery waits at most this much longer
+LINGER_SECONDS = 0.05
 SEND_TIMEOUT_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 600.0
 # a secret that does not open (its key not configured) is logged and retried, as a database error is
@@ -114,6 +117,8 @@ class WebhookDispatcher:
                     pending = False
                     continue
                 await self._match(records)
+                if len(records) < self._batch_max:
+                    await asyncio.sleep(LINGER_SECONDS)
             except ERRORS as error:
                 log.warning("webhook matcher: %s; retrying", error)
                 pending = True
