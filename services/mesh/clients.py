@@ -45,33 +45,41 @@ def _with_context(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDet
     )
 
 
-class ContextPropagation(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
-    """Adds request id and trace context to every outgoing call of a channel."""
-
+class _UnaryUnaryContext(grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return await continuation(_with_context(client_call_details), request)
 
+
+class _UnaryStreamContext(grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return await continuation(_with_context(client_call_details), request)
 
+
+class _StreamUnaryContext(grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(
         self, continuation: Any, client_call_details: Any, request_iterator: Any
     ) -> Any:
         return await continuation(_with_context(client_call_details), request_iterator)
 
+
+class _StreamStreamContext(grpc.aio.StreamStreamClientInterceptor):
     async def intercept_stream_stream(
         self, continuation: Any, client_call_details: Any, request_iterator: Any
     ) -> Any:
         return await continuation(_with_context(client_call_details), request_iterator)
 
 
+def context_propagation() -> list[grpc.aio.ClientInterceptor]:
+    """Interceptors adding request id, trace context and identity to every outgoing call of a channel.
+
+    One per kind of call: a grpc.aio channel files an interceptor under the first kind it implements
+    only (grpc/grpc#31442), so a single class implementing all four would skip every streaming call.
+    """
+    return [_UnaryUnaryContext(), _UnaryStreamContext(), _StreamUnaryContext(), _StreamStreamContext()]
+
+
 def mesh_channel(
     target: str, options: Sequence[tuple[str, Any]] = DEFAULT_CHANNEL_OPTIONS
 ) -> grpc.aio.Channel:
     """An insecure channel to a peer on the mesh's private network, propagating context."""
-    return grpc.aio.insecure_channel(target, options=list(options), interceptors=[ContextPropagation()])
+    return grpc.aio.insecure_channel(target, options=list(options), interceptors=context_propagation())

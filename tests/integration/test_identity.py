@@ -9,7 +9,7 @@ from services.mesh.clients import mesh_channel
 from services.mesh.identity import caller_metadata, current_caller
 from services.mesh.server import create_server
 
-from .runtime_helpers import ProbeSettings, probe_registration, unary
+from .runtime_helpers import SERVICE, ProbeSettings, probe_registration, unary
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +33,38 @@ async def test_a_downstream_service_sees_the_original_caller():
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{upstream_port}") as channel:
             await unary(channel, "Forward")(b"", metadata=caller_metadata(alice))
+    finally:
+        await peer.close()
+        await upstream.stop(None)
+        await downstream.stop(None)
+    assert seen == [alice]
+
+
+async def test_the_caller_follows_a_server_streaming_call_too():
+    settings = ProbeSettings.load({})
+    seen: list[Caller] = []
+
+    async def whoami_stream(request, _context):
+        seen.append(current_caller())
+        yield request
+        yield request
+
+    downstream, downstream_port, _ = await create_server(
+        settings, [probe_registration({}, streaming={"WhoAmIStream": whoami_stream})]
+    )
+    peer = mesh_channel(f"127.0.0.1:{downstream_port}")
+    stream = peer.unary_stream(
+        f"/{SERVICE}/WhoAmIStream", request_serializer=bytes, response_deserializer=bytes
+    )
+
+    async def forward(request, _context):
+        return b"".join([reply async for reply in stream(request)])
+
+    upstream, upstream_port, _ = await create_server(settings, [probe_registration({"Forward": forward})])
+    alice = Caller(user_id="alice", organization_id="acme", role=Role.TRADER, tier="pro")
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{upstream_port}") as channel:
+            assert await unary(channel, "Forward")(b"x", metadata=caller_metadata(alice)) == b"xx"
     finally:
         await peer.close()
         await upstream.stop(None)
