@@ -75,6 +75,23 @@ class CanonicalBars:
     def column(self, name: str) -> np.ndarray:
         return self.timestamps if name == "timestamp" else getattr(self, name)
 
+    def rows(self, start: int, stop: int) -> CanonicalBars:
+        """Rows [start, stop), whatever their symbols (views: nothing is copied)."""
+        start, stop = max(0, start), min(stop, len(self))
+        return CanonicalBars(
+            timestamps=self.timestamps[start:stop],
+            open=self.open[start:stop],
+            high=self.high[start:stop],
+            low=self.low[start:stop],
+            close=self.close[start:stop],
+            volume=self.volume[start:stop],
+            ranges=tuple(
+                SymbolRange(item.name, max(item.start, start) - start, min(item.stop, stop) - start)
+                for item in self.ranges
+                if item.start < stop and item.stop > start
+            ),
+        )
+
     def symbol_column(self) -> np.ndarray:
         """The symbol of every row (object array), for previews."""
         names = np.empty(len(self), dtype=object)
@@ -192,27 +209,60 @@ def read_header(file: BinaryIO) -> Header:
         raise CorruptDataset(f"unreadable header: {error}") from None
 
 
+def _read_column(file: BinaryIO, header: Header, name: str, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of one column, checked for its type and length."""
+    expected = dict(COLUMNS)[name]
+    dtype, offset = header.columns[name]
+    if dtype != expected:
+        raise CorruptDataset(f"column {name} is {dtype}, expected {expected}")
+    file.seek(offset + start * np.dtype(dtype).itemsize)
+    values = np.fromfile(file, dtype=dtype, count=stop - start)
+    if len(values) != stop - start:
+        raise CorruptDataset(f"column {name} is truncated")
+    return values
+
+
+def _read_range(
+    file: BinaryIO, header: Header, start: int, stop: int, ranges: tuple[SymbolRange, ...]
+) -> CanonicalBars:
+    columns = {name: _read_column(file, header, name, start, stop) for name, _ in COLUMNS}
+    return CanonicalBars(ranges=ranges, timestamps=columns.pop("timestamp"), **columns)
+
+
 def read_bars(path: Path, symbol: str | None = None, *, all_symbols: bool = False) -> CanonicalBars:
     """The bars of one symbol (None: the only one), or every symbol's with `all_symbols`."""
     with path.open("rb") as file:
         header = read_header(file)
         if all_symbols:
-            start, stop, ranges = 0, header.rows, header.ranges
-        else:
-            chosen = header.symbol_range(symbol)
-            start, stop, ranges = chosen.start, chosen.stop, (SymbolRange(chosen.name, 0, len(chosen)),)
-        columns = {}
-        for name, expected in COLUMNS:
-            dtype, offset = header.columns[name]
-            if dtype != expected:
-                raise CorruptDataset(f"column {name} is {dtype}, expected {expected}")
-            item = np.dtype(dtype).itemsize
-            file.seek(offset + start * item)
-            values = np.fromfile(file, dtype=dtype, count=stop - start)
-            if len(values) != stop - start:
-                raise CorruptDataset(f"column {name} is truncated")
-            columns[name] = values
-    return CanonicalBars(ranges=ranges, timestamps=columns.pop("timestamp"), **columns)
+            return _read_range(file, header, 0, header.rows, header.ranges)
+        chosen = header.symbol_range(symbol)
+        return _read_range(
+            file, header, chosen.start, chosen.stop, (SymbolRange(chosen.name, 0, len(chosen)),)
+        )
+
+
+def _position(stamps: np.ndarray, time_ns: int) -> int:
+    """How many of the sorted `stamps` are before `time_ns` (any int: a Timestamp may be outside int64 ns)."""
+    bounds = np.iinfo(np.int64)
+    return int(np.searchsorted(stamps, np.int64(min(max(time_ns, bounds.min), bounds.max)), side="left"))
+
+
+def read_time_range(
+    path: Path, symbol: str | None, start_ns: int | None = None, end_ns: int | None = None, max_rows: int = 0
+) -> CanonicalBars:
+    """The bars of one symbol (None: the only one) opening in [start_ns, end_ns) (None: unbounded), the
+    first `max_rows` of them (0: all). Only that symbol's timestamps and the chosen rows are read."""
+    with path.open("rb") as file:
+        header = read_header(file)
+        chosen = header.symbol_range(symbol)
+        stamps = _read_column(file, header, "timestamp", chosen.start, chosen.stop)
+        first = 0 if start_ns is None else _position(stamps, start_ns)
+        last = len(stamps) if end_ns is None else _position(stamps, end_ns)
+        last = max(first, last)
+        if max_rows:
+            last = min(last, first + max_rows)
+        ranges = (SymbolRange(chosen.name, 0, last - first),)
+        return _read_range(file, header, chosen.start + first, chosen.start + last, ranges)
 
 
 def read_rows(path: Path, start: int, stop: int) -> CanonicalBars:

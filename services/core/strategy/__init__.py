@@ -30,7 +30,7 @@ from services.core.strategy.problems import problems_to_error
 from services.core.strategy.spec_check import check_spec
 from services.core.strategy.streaming import BarDecision, StreamingEvaluator
 from services.core.strategy.templates import get_template, list_templates
-from services.core.strategy.trace import Trace, trace
+from services.core.strategy.trace import Trace, bars_needed, trace, window_bars
 from services.core.strategy.validation import is_valid, require_valid, validate_graph
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Trace",
     "apply_parameters",
     "backtest",
+    "bars_needed",
     "check_spec",
     "compile_graph",
     "compile_with_warnings",
@@ -59,4 +60,5 @@ __all__ = [
     "trace",
     "validate_graph",
     "verify_strategy",
+    "window_bars",
 ]

@@ -8,6 +8,9 @@ window starts at `start_index` (default: the first bar after the warm-up). A rul
 NOT_TRIGGERED (its condition was false), EXECUTED (it acted and the engine took the order) or
 SUPPRESSED, with the reason: warm-up, overridden by a rule of higher priority, already long,
 no position to close, short selling not allowed, drawdown halt, last bar, size rounds to zero.
+
+A trace reads nothing after the bar that follows its window (`bars_needed`), so a caller with a
+long stored history reads only up to there and gets the trace of the whole data.
 """
 
 from __future__ import annotations
@@ -51,6 +54,27 @@ class _Run:
     entries: frozenset[int]  # bars on which a position was opened
 
 
+def window_bars(max_bars: int) -> int:
+    """How many bars a trace reports for a requested `max_bars` (0: the default)."""
+    count = max_bars or DEFAULT_TRACE_BARS
+    if not 0 < count <= MAX_TRACE_BARS:
+        raise InvalidArgument(
+            "invalid trace window", [FieldViolation("max_bars", f"must be 0..{MAX_TRACE_BARS}")]
+        )
+    return count
+
+
+def bars_needed(start_index: int, max_bars: int) -> int:
+    """How many bars, from the first, the trace of the window at `start_index` depends on.
+
+    Indicators, conditions and the backtest are causal, so later bars change nothing in the window
+    but one: the bar after it, where an order decided on the window's last close fills at the open
+    (and which keeps that close from being the data's last, where no order is placed and an open
+    trade is closed). Tracing these bars gives the same window as tracing all of them.
+    """
+    return start_index + window_bars(max_bars) + 1
+
+
 def trace(
     spec: StrategySpec,
     bars: Bars,
@@ -60,11 +84,7 @@ def trace(
     max_bars: int = 0,
     node_ids: tuple[str, ...] = (),
 ) -> Trace:
-    count = max_bars or DEFAULT_TRACE_BARS
-    if not 0 < count <= MAX_TRACE_BARS:
-        raise InvalidArgument(
-            "invalid trace window", [FieldViolation("max_bars", f"must be 0..{MAX_TRACE_BARS}")]
-        )
+    count = window_bars(max_bars)
     evaluation = evaluate(spec, bars)
     result = run_evaluation(evaluation, spec, config)
     start = spec.warmup_bars if start_index is None else start_index

@@ -10,6 +10,7 @@ from services.core.datasets.columnar import (
     read_bars,
     read_header,
     read_rows,
+    read_time_range,
 )
 from services.core.datasets.ohlcv import read_ohlcv
 from services.core.errors import InvalidArgument
@@ -57,6 +58,33 @@ def test_row_ranges_cross_symbols(tmp_path):
     assert middle.close.tolist() == [1.5, 5.25]
     assert [(item.name, item.start, item.stop) for item in middle.ranges] == [("AAA", 0, 1), ("BBB", 1, 2)]
     assert len(read_rows(path, 5, 5)) == 0
+
+
+def _day_ns(day: int) -> int:
+    return int(np.datetime64(f"2024-01-{day:02d}", "ns").astype(np.int64))
+
+
+def test_a_time_range_of_one_symbol_reads_only_its_bars(tmp_path):
+    path = _write(CanonicalBars.from_table(read_ohlcv(CSV)), tmp_path / "bars")
+    everything = read_time_range(path, "AAA")
+    assert everything.close.tolist() == [1.5, 1.25, 1.5]
+    assert [(item.name, item.start, item.stop) for item in everything.ranges] == [("AAA", 0, 3)]
+    # [start, end): the bar opening at end_ns is not in it
+    middle = read_time_range(path, "AAA", _day_ns(2), _day_ns(3))
+    assert middle.close.tolist() == [1.25]
+    assert read_time_range(path, "AAA", start_ns=_day_ns(2)).close.tolist() == [1.25, 1.5]
+    assert read_time_range(path, "AAA", end_ns=_day_ns(2)).close.tolist() == [1.5]
+    assert read_time_range(path, "BBB", max_rows=1).close.tolist() == [5.25]
+    assert read_time_range(path, "AAA", start_ns=_day_ns(2), max_rows=5).close.tolist() == [1.25, 1.5]
+    # empty ranges, and times far outside int64 nanoseconds (a Timestamp may be year 9999)
+    assert len(read_time_range(path, "AAA", _day_ns(3), _day_ns(2))) == 0
+    assert len(read_time_range(path, "AAA", start_ns=10**21)) == 0
+    assert read_time_range(path, "AAA", start_ns=-(10**21), end_ns=10**21).close.tolist() == [1.5, 1.25, 1.5]
+    with pytest.raises(InvalidArgument) as raised:
+        read_time_range(path, None)
+    assert raised.value.violations[0].field == "symbol"
+    with pytest.raises(InvalidArgument):
+        read_time_range(path, "CCC")
 
 
 def test_same_bars_same_bytes_whatever_the_input_order(tmp_path):

@@ -10,12 +10,13 @@ import pytest
 from alphintra.strategy.v1.strategy_spec_pb2 import RuleAction
 from alphintra.workflow.v1.trace_pb2 import RuleOutcome
 from services.core.backtest import BacktestConfig, FillTiming
+from services.core.backtest.inputs import Bars
 from services.core.errors import InvalidArgument
 from services.core.strategy.builder import GraphBuilder
 from services.core.strategy.compiler import compile_graph
 from services.core.strategy.evaluator import backtest
-from services.core.strategy.templates import get_template
-from services.core.strategy.trace import trace
+from services.core.strategy.templates import get_template, list_templates
+from services.core.strategy.trace import bars_needed, trace, window_bars
 from tests.unit.core.strategy.graphs import bars_from_closes, threshold_graph
 
 EXECUTED = RuleOutcome.RULE_OUTCOME_EXECUTED
@@ -180,3 +181,60 @@ def test_windows_out_of_range_are_refused(start_index, max_bars):
     spec = compile_graph(threshold_graph(("buy", ">", 105.0, "buy", 0)))
     with pytest.raises(InvalidArgument):
         trace(spec, bars_from_closes(CLOSES), start_index=start_index, max_bars=max_bars)
+
+
+def _first(bars: Bars, count: int) -> Bars:
+    return Bars(
+        open=bars.open[:count],
+        high=bars.high[:count],
+        low=bars.low[:count],
+        close=bars.close[:count],
+        volume=bars.volume[:count],
+        timestamps=bars.timestamps[:count],
+    )
+
+
+@pytest.mark.parametrize("template", [template.id for template in list_templates()])
+@pytest.mark.parametrize(
+    "config",
+    [
+        BacktestConfig(allow_short=True),
+        BacktestConfig(fill_timing=FillTiming.THIS_CLOSE),
+        BacktestConfig(allow_short=True, max_drawdown_halt=0.05),
+    ],
+    ids=["next-open", "this-close", "halt"],
+)
+def test_a_trace_of_the_bars_it_needs_equals_the_trace_of_all_of_them(goog, template, config):
+    spec = compile_graph(get_template(template).graph)
+    for start_index, max_bars in [
+        (None, 0),
+        (400, 50),
+        (1000, 2000),
+        (len(goog) - 40, 30),
+        (len(goog) - 5, 10),
+    ]:
+        start = spec.warmup_bars if start_index is None else start_index
+        needed = bars_needed(start, max_bars)
+        whole = trace(spec, goog, config, start_index=start_index, max_bars=max_bars)
+        part = trace(spec, _first(goog, needed), config, start_index=start_index, max_bars=max_bars)
+        assert part == whole, (template, start_index, max_bars)
+
+
+def test_without_the_bar_after_the_window_its_last_order_would_not_fill(goog):
+    spec = compile_graph(get_template("sma_crossover").graph)
+    whole = trace(spec, goog, max_bars=2000)
+    acted = next(bar.bar_index for bar in whole.bars if any(rule.outcome == EXECUTED for rule in bar.rules))
+    start, count = acted - 9, 10
+    assert bars_needed(start, count) == acted + 2
+    short = trace(spec, _first(goog, acted + 1), start_index=start, max_bars=count)
+    enough = trace(spec, _first(goog, acted + 2), start_index=start, max_bars=count)
+    assert enough.bars[-1] == trace(spec, goog, start_index=start, max_bars=count).bars[-1]
+    last_rules = {rule.outcome for rule in short.bars[-1].rules}
+    assert EXECUTED not in last_rules
+
+
+def test_the_window_is_the_default_or_at_most_the_maximum():
+    assert window_bars(0) == 200
+    assert window_bars(2000) == 2000
+    with pytest.raises(InvalidArgument):
+        window_bars(2001)
