@@ -69,6 +69,12 @@ def datetime_from_proto(stamp: timestamp_pb2.Timestamp, field: str) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
+def time_ns_from_proto(stamp: timestamp_pb2.Timestamp, field: str) -> int:
+    """A request's timestamp in nanoseconds since the epoch, checked as `datetime_from_proto` checks it."""
+    datetime_from_proto(stamp, field)
+    return stamp.ToNanoseconds()
+
+
 def _timestamp(nanoseconds: int) -> timestamp_pb2.Timestamp:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromNanoseconds(int(nanoseconds))

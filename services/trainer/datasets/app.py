@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alphintra.trainer.v1 import dataset_service_pb2 as messages
-from services.core.datasets.columnar import CanonicalBars, encode
+from services.core.datasets.columnar import CanonicalBars, encode, read_time_range
 from services.core.errors import (
     Aborted,
     AlreadyExists,
@@ -37,6 +37,7 @@ from services.core.ownership import Caller, Role, can_read, require_role, requir
 from services.core.paging import next_page_token, page_request
 from services.mesh.artifacts import ArtifactStore, ArtifactWriter
 from services.trainer.datasets import messages as convert
+from services.trainer.datasets.messages import BarWindow
 from services.trainer.datasets.platform import DEFAULTS
 from services.trainer.datasets.preparation import Prepared, UploadMetadata, prepare_generated, prepare_upload
 from services.trainer.datasets.previews import Preview, preview
@@ -289,6 +290,17 @@ class DatasetApp:
         record = await self.get(caller, dataset_id)
         path = self._artifacts.path(record.artifact_digest)
         return record, await asyncio.to_thread(preview, path, symbol, head_rows, tail_rows)
+
+    async def read_bars(
+        self, caller: Caller, dataset_id: str, window: BarWindow
+    ) -> tuple[DatasetRecord, CanonicalBars]:
+        """One symbol's bars in the window (InvalidArgument naming `symbol` for a bad one)."""
+        record = await self.get(caller, dataset_id)
+        path = self._artifacts.path(record.artifact_digest)
+        bars = await asyncio.to_thread(
+            read_time_range, path, window.symbol or None, window.start_ns, window.end_ns, window.max_bars
+        )
+        return record, bars
 
     # -- deleting --------------------------------------------------------------------------------
 

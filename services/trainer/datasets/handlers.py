@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import grpc
@@ -66,6 +67,16 @@ class DatasetHandlers(dataset_service_pb2_grpc.DatasetServiceServicer):
             tail=convert.bars_to_proto(preview.tail, record.timeframe),
             row_count=preview.row_count,
         )
+
+    async def ReadDatasetBars(
+        self, request: messages.ReadDatasetBarsRequest, context: Context
+    ) -> AsyncIterator[messages.ReadDatasetBarsResponse]:
+        window = convert.bar_window(request)
+        record, bars = await self._app.read_bars(current_caller(), request.dataset_id, window)
+        for chunk in convert.bar_chunks(bars):
+            yield messages.ReadDatasetBarsResponse(
+                bars=await asyncio.to_thread(convert.bars_to_proto, chunk, record.timeframe)
+            )
 
     async def GetDatasetStatistics(
         self, request: messages.GetDatasetStatisticsRequest, context: Context

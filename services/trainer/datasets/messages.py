@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 from google.protobuf import timestamp_pb2
 
@@ -13,6 +14,7 @@ from services.core.datasets import generator, statistics
 from services.core.datasets.columnar import CanonicalBars
 from services.core.datasets.timeframes import interval_ns
 from services.core.errors import FieldViolation, InvalidArgument
+from services.mesh import conversions
 from services.trainer.datasets.preparation import UploadMetadata
 from services.trainer.datasets.records import DatasetRecord, resource_name
 
@@ -139,6 +141,45 @@ def bars_to_proto(bars: CanonicalBars, timeframe: str) -> list[bar_pb2.Bar]:
         )
         for index in range(len(bars))
     ]
+
+
+BARS_PER_MESSAGE = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class BarWindow:
+    """Which bars of a dataset a ReadDatasetBars request asks for (times in ns; None: unbounded)."""
+
+    symbol: str
+    start_ns: int | None
+    end_ns: int | None
+    max_bars: int
+
+
+def bar_window(request: messages.ReadDatasetBarsRequest) -> BarWindow:
+    """The request's window; INVALID_ARGUMENT naming every bad field at once."""
+    violations = []
+    times: dict[str, int | None] = {"start_time": None, "end_time": None}
+    for name in times:
+        if request.HasField(name):
+            try:
+                times[name] = conversions.time_ns_from_proto(getattr(request, name), name)
+            except InvalidArgument as error:
+                violations.extend(error.violations)
+    start_ns, end_ns = times["start_time"], times["end_time"]
+    if start_ns is not None and end_ns is not None and end_ns < start_ns:
+        violations.append(FieldViolation("end_time", "is before start_time"))
+    if request.max_bars < 0:
+        violations.append(FieldViolation("max_bars", "must not be negative (0 means all bars)"))
+    if violations:
+        raise InvalidArgument("invalid bar range", violations)
+    return BarWindow(request.symbol, start_ns, end_ns, request.max_bars)
+
+
+def bar_chunks(bars: CanonicalBars, size: int = BARS_PER_MESSAGE) -> Iterator[CanonicalBars]:
+    """The bars in consecutive pieces of at most `size` (none for no bars)."""
+    for start in range(0, len(bars), size):
+        yield bars.rows(start, start + size)
 
 
 def spec_from_proto(

@@ -326,6 +326,7 @@ READS: dict[str, dict[str, Any]] = {
 }
 # server-streaming reads of one of A's resources: the first answer must be a refusal
 STREAM_READS: dict[str, dict[str, Any]] = {
+    f"{DATASETS}/ReadDatasetBars": {"dataset_id": "{dataset}"},
     f"{TRAINING}/WatchJob": {"job_id": "{job}"},
     f"{REGISTRY}/DownloadModelArtifact": {"model_name": "{model}", "version": 1},
 }

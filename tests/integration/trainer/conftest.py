@@ -171,11 +171,15 @@ async def jobs_trainer(jobs_environment: dict[str, str]):
 
 
 class DatasetsCaller:
-    """A DatasetService stub whose every call (unary or client-streaming) presents one caller."""
+    """A DatasetService stub whose every call (unary or client-streaming) presents one caller;
+    `read_bars` collects the messages of the server-streaming ReadDatasetBars."""
 
     def __init__(self, stub: Any, caller: Caller) -> None:
         self._stub = stub
         self._metadata = caller_metadata(caller)
+
+    async def read_bars(self, request: Any) -> list[Any]:
+        return [reply async for reply in self._stub.ReadDatasetBars(request, metadata=self._metadata)]
 
     def __getattr__(self, method: str) -> Callable[[Any], Any]:
         call = getattr(self._stub, method)

@@ -168,6 +168,26 @@ class PreviewDatasetResponse(_message.Message):
     row_count: int
     def __init__(self, head: _Optional[_Iterable[_Union[_bar_pb2.Bar, _Mapping]]] = ..., tail: _Optional[_Iterable[_Union[_bar_pb2.Bar, _Mapping]]] = ..., row_count: _Optional[int] = ...) -> None: ...
 
+class ReadDatasetBarsRequest(_message.Message):
+    __slots__ = ("dataset_id", "symbol", "start_time", "end_time", "max_bars")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_BARS_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    symbol: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    max_bars: int
+    def __init__(self, dataset_id: _Optional[str] = ..., symbol: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_bars: _Optional[int] = ...) -> None: ...
+
+class ReadDatasetBarsResponse(_message.Message):
+    __slots__ = ("bars",)
+    BARS_FIELD_NUMBER: _ClassVar[int]
+    bars: _containers.RepeatedCompositeFieldContainer[_bar_pb2.Bar]
+    def __init__(self, bars: _Optional[_Iterable[_Union[_bar_pb2.Bar, _Mapping]]] = ...) -> None: ...
+
 class GetDatasetStatisticsRequest(_message.Message):
     __slots__ = ("dataset_id",)
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]

@@ -61,6 +61,11 @@ class DatasetServiceStub:
                 request_serializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.PreviewDatasetRequest.SerializeToString,
                 response_deserializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.PreviewDatasetResponse.FromString,
                 _registered_method=True)
+        self.ReadDatasetBars = channel.unary_stream(
+                '/alphintra.trainer.v1.DatasetService/ReadDatasetBars',
+                request_serializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.ReadDatasetBarsRequest.SerializeToString,
+                response_deserializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.ReadDatasetBarsResponse.FromString,
+                _registered_method=True)
         self.GetDatasetStatistics = channel.unary_unary(
                 '/alphintra.trainer.v1.DatasetService/GetDatasetStatistics',
                 request_serializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.GetDatasetStatisticsRequest.SerializeToString,
@@ -126,6 +131,17 @@ class DatasetServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReadDatasetBars(self, request, context):
+        """Streams the bars of one symbol of a dataset in ascending time, at most 5,000 bars per message: the
+        bars opening in [start_time, end_time), and of those the first max_bars. A range without bars
+        is an empty stream. Over REST each message is one line of JSON (newline-delimited).
+        Errors: INVALID_ARGUMENT (a symbol the dataset does not hold, or none named for a multi-symbol
+        dataset; a time out of range; end_time before start_time; max_bars negative), NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetDatasetStatistics(self, request, context):
         """Describes a dataset: row counts, time range, per-column statistics, gaps and the distribution of bar
         returns. Computed once per dataset and cached.
@@ -173,6 +189,11 @@ def add_DatasetServiceServicer_to_server(servicer, server):
                     servicer.PreviewDataset,
                     request_deserializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.PreviewDatasetRequest.FromString,
                     response_serializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.PreviewDatasetResponse.SerializeToString,
+            ),
+            'ReadDatasetBars': grpc.unary_stream_rpc_method_handler(
+                    servicer.ReadDatasetBars,
+                    request_deserializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.ReadDatasetBarsRequest.FromString,
+                    response_serializer=alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.ReadDatasetBarsResponse.SerializeToString,
             ),
             'GetDatasetStatistics': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDatasetStatistics,
@@ -322,6 +343,33 @@ class DatasetService:
             '/alphintra.trainer.v1.DatasetService/PreviewDataset',
             alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.PreviewDatasetRequest.SerializeToString,
             alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.PreviewDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadDatasetBars(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/alphintra.trainer.v1.DatasetService/ReadDatasetBars',
+            alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.ReadDatasetBarsRequest.SerializeToString,
+            alphintra_dot_trainer_dot_v1_dot_dataset__service__pb2.ReadDatasetBarsResponse.FromString,
             options,
             channel_credentials,
             insecure,
