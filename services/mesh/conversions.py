@@ -7,6 +7,7 @@ shape; translating in one place keeps the two answers identical.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -90,13 +91,19 @@ def _duration(seconds: float) -> duration_pb2.Duration | None:
 
 
 def bars_from_proto(series: bar_pb2.BarSeries, field: str = "bars") -> Bars:
+    """Bars sent inline in a request (at most MAX_INLINE_BARS)."""
     if len(series.bars) > MAX_INLINE_BARS:
         raise InvalidArgument(
             "too many inline bars", [FieldViolation(field, f"at most {MAX_INLINE_BARS:,} bars")]
         )
-    columns = {name: np.fromiter((getattr(bar, name) for bar in series.bars), dtype=np.float64)
+    return bars_from_messages(series.bars, field)
+
+
+def bars_from_messages(bars: Sequence[bar_pb2.Bar], field: str = "bars") -> Bars:
+    """Bar messages as domain bars, however many (a stored dataset's, read from the trainer)."""
+    columns = {name: np.fromiter((getattr(bar, name) for bar in bars), dtype=np.float64, count=len(bars))
                for name in ("open", "high", "low", "close", "volume")}  # fmt: skip
-    stamps = np.fromiter((bar.time.ToNanoseconds() for bar in series.bars), dtype=np.int64)
+    stamps = np.fromiter((bar.time.ToNanoseconds() for bar in bars), dtype=np.int64, count=len(bars))
     try:
         return Bars.from_arrays(timestamps=stamps, **columns)
     except InvalidArgument as error:

@@ -6,6 +6,7 @@ import grpc
 
 from alphintra.workflow.v1 import workflow_service_pb2 as messages
 from alphintra.workflow.v1 import workflow_service_pb2_grpc
+from services.mesh import conversions
 from services.mesh.identity import current_caller
 from services.workflow.app import WorkflowApp
 from services.workflow.strategies import GraphSource, StrategyRuns
@@ -153,12 +154,15 @@ class WorkflowHandlers(workflow_service_pb2_grpc.WorkflowServiceServicer):
     async def TraceStrategy(
         self, request: messages.TraceStrategyRequest, context: Context
     ) -> messages.TraceStrategyResponse:
+        has_start = request.HasField("start_time")
         trace, spec = await self._runs.trace(
             current_caller(),
             _source(request),
             bars=request.bars if request.HasField("bars") else None,
+            dataset_id=request.dataset_id,
+            symbol=request.symbol,
             config=request.backtest_config,
-            start_ns=request.start_time.ToNanoseconds() if request.HasField("start_time") else None,
+            start_ns=conversions.time_ns_from_proto(request.start_time, "start_time") if has_start else None,
             max_bars=request.max_bars,
             node_ids=tuple(request.node_ids),
         )

@@ -5,11 +5,13 @@ computes; this decides which graph a request means, who may use it, and keeps th
 STRATEGY executions run synchronously, here on inline bars or on the trainer (`RunBacktest`) on a
 stored dataset, and are stored with their result. MODEL mode starts a trainer job and stores a
 QUEUED execution that follows the job: reading it asks the trainer for the job's state and, once
-the job has ended, keeps its result for good.
+the job has ended, keeps its result for good. Traces run here, on inline bars or on the bars of a
+stored dataset read from the trainer (`trace_data`), and store nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from services.mesh import conversions
 from services.mesh.walk_forward import walk_forward_backtest
 from services.workflow.app import Page, WorkflowApp
 from services.workflow.executions import ExecutionStore
+from services.workflow.trace_data import read_trace_bars, reads_for_trace
 from services.workflow.trainer_client import TrainerClient
 
 
@@ -329,25 +332,53 @@ class StrategyRuns:
         source: GraphSource,
         *,
         bars: bar_pb2.BarSeries | None,
+        dataset_id: str = "",
+        symbol: str = "",
         config: backtest_pb2.BacktestConfig,
         start_ns: int | None,
         max_bars: int,
         node_ids: tuple[str, ...],
     ) -> tuple[strategy.Trace, strategy_spec_pb2.StrategySpec]:
         resolved = await self.resolve(caller, source)
-        if bars is None:
-            raise NotImplementedError("tracing on a stored dataset arrives with the trainer")
         spec = strategy.compile_graph(resolved.graph, workflow_id=resolved.workflow_id,
                                       workflow_version=resolved.version)  # fmt: skip
-        domain_bars = conversions.bars_from_proto(bars)
+        domain_config = conversions.config_from_proto(config)
+        if bars is not None:
+            domain_bars = conversions.bars_from_proto(bars)
+        else:
+            domain_bars = await self._stored_trace_bars(spec, dataset_id, symbol, start_ns, max_bars)
         start_index = None
         if start_ns is not None:
             start_index = int((domain_bars.timestamps < start_ns).sum())
-        domain_config = conversions.config_from_proto(config)
-        result = strategy.trace(
-            spec, domain_bars, domain_config, start_index=start_index, max_bars=max_bars, node_ids=node_ids
-        )
+        # off the event loop: a long history (or the kernel's first compilation) must not stall other calls
+        result = await asyncio.to_thread(
+            strategy.trace,
+            spec, domain_bars, domain_config, start_index=start_index, max_bars=max_bars, node_ids=node_ids,
+        )  # fmt: skip
         return result, spec
+
+    async def _stored_trace_bars(
+        self,
+        spec: strategy_spec_pb2.StrategySpec,
+        dataset_id: str,
+        symbol: str,
+        start_ns: int | None,
+        max_bars: int,
+    ) -> Bars:
+        """The bars of a stored dataset a trace needs, read from the trainer as the caller."""
+        chosen = dataset_id or spec.data_source.dataset_id
+        if not chosen:
+            raise InvalidArgument(
+                "say which bars to trace",
+                [
+                    FieldViolation(
+                        "data", "send bars, a dataset_id, or choose a dataset in the dataSource node"
+                    )
+                ],
+            )
+        reads = reads_for_trace(start_ns, spec.warmup_bars, max_bars)  # checks max_bars before reading
+        messages = await read_trace_bars(self._trainer, chosen, symbol, reads)
+        return await asyncio.to_thread(conversions.bars_from_messages, messages, "dataset_id")
 
 
 def _standard(

@@ -2,9 +2,11 @@
 
 Executions on a stored dataset run as the trainer's synchronous `RunBacktest`; MODEL mode starts a
 trainer job with `CreateJobFromWorkflow` (the trainer compiles the workflow through this service,
-with the caller's identity, so ownership is checked once, here). The caller's identity, request id
-and trace context ride along on every call (`mesh_channel`). Errors come back as the taxonomy:
-the trainer's INVALID_ARGUMENT naming a field is the caller's answer.
+with the caller's identity, so ownership is checked once, here); a trace on a stored dataset reads
+its bars with `ReadDatasetBars` (the trainer decides whether the caller may read the dataset).
+The caller's identity, request id and trace context ride along on every call (`mesh_channel`).
+Errors come back as the taxonomy: the trainer's INVALID_ARGUMENT naming a field is the caller's
+answer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from alphintra.strategy.v1 import backtest_pb2, strategy_spec_pb2
 from alphintra.trainer.v1 import (
     backtest_service_pb2,
     backtest_service_pb2_grpc,
+    dataset_service_pb2,
+    dataset_service_pb2_grpc,
     training_service_pb2,
     training_service_pb2_grpc,
 )
@@ -62,6 +66,32 @@ class TrainerClient:
             return await stub.RunBacktest(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as error:
             raise_from_peer(error, PEER)
+
+    async def read_bars(
+        self,
+        dataset_id: str,
+        symbol: str,
+        *,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        max_bars: int = 0,
+    ) -> list[bar_pb2.Bar]:
+        """One symbol's bars of a dataset opening in [start_ns, end_ns), the first `max_bars` (0: all)."""
+        request = dataset_service_pb2.ReadDatasetBarsRequest(
+            dataset_id=dataset_id, symbol=symbol, max_bars=max_bars
+        )
+        if start_ns is not None:
+            request.start_time.FromNanoseconds(start_ns)
+        if end_ns is not None:
+            request.end_time.FromNanoseconds(end_ns)
+        stub = dataset_service_pb2_grpc.DatasetServiceStub(self._open())
+        bars: list[bar_pb2.Bar] = []
+        try:
+            async for reply in stub.ReadDatasetBars(request, timeout=self._timeout):
+                bars.extend(reply.bars)
+        except grpc.aio.AioRpcError as error:
+            raise_from_peer(error, PEER)
+        return bars
 
     async def start_job(
         self, workflow_id: str, workflow_version: int, job: training_service_pb2.Job, request_id: str

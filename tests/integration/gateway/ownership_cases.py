@@ -258,7 +258,8 @@ READS: dict[str, dict[str, Any]] = {
     f"{WORKFLOW}/GetWorkflowVersion": {"workflow_id": "{workflow}", "version": 1},
     f"{WORKFLOW}/ValidateWorkflow": {"workflow_id": "{workflow}"},
     f"{WORKFLOW}/CompileWorkflow": {"workflow_id": "{workflow}"},
-    f"{WORKFLOW}/TraceStrategy": {"workflow_id": "{workflow}"},
+    # A's workflow traced on A's dataset: the bars come from the trainer, read as the caller
+    f"{WORKFLOW}/TraceStrategy": {"workflow_id": "{workflow}", "dataset_id": "{dataset}", "max_bars": 20},
     f"{WORKFLOW}/GetExecution": {"workflow_id": "{workflow}", "execution_id": "{execution}"},
     f"{WORKFLOW}/ListExecutions": {"workflow_id": "{workflow}"},
     f"{DATASETS}/GetDataset": {"dataset_id": "{dataset}"},

@@ -1,6 +1,7 @@
 """The workflow service and the trainer, each a real server, calling each other over gRPC: a
 STRATEGY execution on a stored dataset runs on the trainer; MODEL mode starts a trainer job that
-compiles the workflow through the workflow service and is followed by GetExecution."""
+compiles the workflow through the workflow service and is followed by GetExecution; a trace on a
+stored dataset reads its bars from the trainer as the caller, and equals the trace on them inline."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import asyncio
 
 import grpc
 import pytest
+from google.protobuf import timestamp_pb2
+from google.rpc import error_details_pb2, status_pb2
 
+from alphintra.common.v1 import bar_pb2
 from alphintra.strategy.v1 import backtest_pb2, training_pb2
 from alphintra.trainer.v1 import dataset_service_pb2, dataset_service_pb2_grpc
 from alphintra.workflow.v1 import execution_pb2, workflow_service_pb2_grpc
@@ -137,4 +141,139 @@ async def test_model_mode_training_runs_as_a_trainer_job_and_the_execution_follo
     # Bob sees neither the execution nor the job behind it
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await workflows.GetExecution(request, metadata=BOB)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def _all_bars(datasets, dataset_id: str) -> bar_pb2.BarSeries:
+    request = dataset_service_pb2.ReadDatasetBarsRequest(dataset_id=dataset_id)
+    series = bar_pb2.BarSeries()
+    async for reply in datasets.ReadDatasetBars(request, metadata=ALICE):
+        series.bars.extend(reply.bars)
+    return series
+
+
+def _violated_fields(error: grpc.aio.AioRpcError) -> set[str]:
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            for detail in status_pb2.Status.FromString(value).details:
+                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    bad_request = error_details_pb2.BadRequest()
+                    detail.Unpack(bad_request)
+                    return {violation.field for violation in bad_request.field_violations}
+    return set()
+
+
+async def test_a_trace_on_a_stored_dataset_equals_the_trace_on_its_bars_sent_inline(mesh):
+    workflows, datasets = mesh
+    dataset_id = await _platform_dataset(datasets)
+    series = await _all_bars(datasets, dataset_id)
+    count = len(series.bars)
+    assert count > 1_000
+    windows = [
+        {"max_bars": 50},  # from the end of the warm-up
+        {"start_time": series.bars[700].time, "max_bars": 120},
+        {"start_time": timestamp_pb2.Timestamp(seconds=series.bars[900].time.seconds - 1)},  # between bars
+        {"start_time": series.bars[count - 30].time, "max_bars": 30},  # up to the last bar
+        {"start_time": series.bars[count - 31].time, "max_bars": 30},  # one bar short of it
+        {"start_time": series.bars[0].time, "max_bars": 2_000},  # before the warm-up ends
+    ]
+    for template, config in (
+        ("sma_crossover", backtest_pb2.BacktestConfig()),
+        ("rsi_mean_reversion", backtest_pb2.BacktestConfig(allow_short=True)),
+        ("macd_adx_trend", backtest_pb2.BacktestConfig(fill_timing=backtest_pb2.FILL_TIMING_THIS_CLOSE)),
+    ):
+        workflow_id = await _clone(workflows, template)
+        for window in windows:
+            common = {"workflow_id": workflow_id, "backtest_config": config, **window}
+            stored = await workflows.TraceStrategy(
+                messages.TraceStrategyRequest(dataset_id=dataset_id, **common), metadata=ALICE
+            )
+            inline = await workflows.TraceStrategy(
+                messages.TraceStrategyRequest(bars=series, **common), metadata=ALICE
+            )
+            assert stored.bars, (template, window)
+            assert stored == inline, (template, window)
+    # the last window starts at the first bar and holds every bar: nothing after it
+    assert [stored.truncated, stored.bars[0].bar_index, len(stored.bars)] == [False, 0, count]
+
+
+async def test_the_truncation_and_the_symbol_of_a_stored_trace(mesh):
+    workflows, datasets = mesh
+    dataset_id = await _platform_dataset(datasets)
+    series = await _all_bars(datasets, dataset_id)
+    workflow_id = await _clone(workflows, "sma_crossover")
+
+    async def trace(**fields) -> messages.TraceStrategyResponse:
+        request = messages.TraceStrategyRequest(workflow_id=workflow_id, dataset_id=dataset_id, **fields)
+        return await workflows.TraceStrategy(request, metadata=ALICE)
+
+    end = await trace(start_time=series.bars[-30].time, max_bars=30)
+    assert [len(end.bars), end.truncated] == [30, False]
+    short = await trace(start_time=series.bars[-31].time, max_bars=30)
+    assert [len(short.bars), short.truncated] == [30, True]
+    named = await trace(start_time=series.bars[-31].time, max_bars=30, symbol=series.bars[0].symbol)
+    assert named == short
+
+
+async def test_a_trace_on_another_users_dataset_is_not_found_and_stores_nothing(mesh):
+    workflows, datasets = mesh
+    generated = await datasets.GeneratePlatformDataset(dataset_service_pb2.GeneratePlatformDatasetRequest(
+        spec=dataset_service_pb2.SyntheticDatasetSpec(seed=4, bar_count=300, symbol="ALC"),
+        display_name="Alice's bars",
+    ), metadata=ALICE)  # fmt: skip
+    alices = generated.dataset.id
+    workflow_id = (
+        await workflows.CloneTemplate(
+            messages.CloneTemplateRequest(template_id="sma_crossover"), metadata=BOB
+        )
+    ).workflow.id
+    graph = (
+        await workflows.GetWorkflow(messages.GetWorkflowRequest(workflow_id=workflow_id), metadata=BOB)
+    ).workflow.graph
+    # Alice traces her bars (with the same graph, inline: Bob's workflow is his)
+    own = messages.TraceStrategyRequest(graph=graph, dataset_id=alices, max_bars=20)
+    assert len((await workflows.TraceStrategy(own, metadata=ALICE)).bars) == 20
+    # Bob is told NOT_FOUND, through his own workflow or the graph inline
+    for request in (
+        messages.TraceStrategyRequest(workflow_id=workflow_id, dataset_id=alices, max_bars=20),
+        own,
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await workflows.TraceStrategy(request, metadata=BOB)
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+        assert "datasets/" in (caught.value.details() or "")
+    executions = await workflows.ListExecutions(messages.ListExecutionsRequest(workflow_id="-"), metadata=BOB)
+    assert not executions.executions
+    bobs = await datasets.ListDatasets(
+        dataset_service_pb2.ListDatasetsRequest(scope=dataset_service_pb2.DATASET_SCOPE_OWN), metadata=BOB
+    )
+    assert not bobs.datasets
+
+
+async def test_bad_trace_requests_on_a_stored_dataset_name_their_field(mesh):
+    workflows, datasets = mesh
+    dataset_id = await _platform_dataset(datasets)
+    workflow_id = await _clone(workflows, "sma_crossover")
+    cases = [
+        ({"dataset_id": dataset_id, "symbol": "NOPE"}, {"symbol"}),
+        ({}, {"data"}),  # no bars, no dataset, none in the graph's data source node
+        ({"dataset_id": dataset_id, "max_bars": 2_001}, {"max_bars"}),
+        (
+            {"dataset_id": dataset_id, "start_time": timestamp_pb2.Timestamp(seconds=4_000_000_000)},
+            {"start_time"},
+        ),
+        ({"dataset_id": dataset_id, "start_time": timestamp_pb2.Timestamp(seconds=2**62)}, {"start_time"}),
+    ]
+    for fields, violated in cases:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await workflows.TraceStrategy(
+                messages.TraceStrategyRequest(workflow_id=workflow_id, **fields), metadata=ALICE
+            )
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, fields
+        assert _violated_fields(caught.value) == violated, fields
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await workflows.TraceStrategy(
+            messages.TraceStrategyRequest(workflow_id=workflow_id, dataset_id="no-such-dataset"),
+            metadata=ALICE,
+        )
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND

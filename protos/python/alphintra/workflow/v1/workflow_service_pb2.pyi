@@ -294,12 +294,13 @@ class CloneTemplateResponse(_message.Message):
     def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ...) -> None: ...
 
 class TraceStrategyRequest(_message.Message):
-    __slots__ = ("workflow_id", "graph", "version", "dataset_id", "bars", "backtest_config", "start_time", "max_bars", "node_ids")
+    __slots__ = ("workflow_id", "graph", "version", "dataset_id", "bars", "symbol", "backtest_config", "start_time", "max_bars", "node_ids")
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     GRAPH_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     BARS_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
     BACKTEST_CONFIG_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_BARS_FIELD_NUMBER: _ClassVar[int]
@@ -309,11 +310,12 @@ class TraceStrategyRequest(_message.Message):
     version: int
     dataset_id: str
     bars: _bar_pb2.BarSeries
+    symbol: str
     backtest_config: _backtest_pb2.BacktestConfig
     start_time: _timestamp_pb2.Timestamp
     max_bars: int
     node_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, workflow_id: _Optional[str] = ..., graph: _Optional[_Union[_workflow_pb2.WorkflowGraph, _Mapping]] = ..., version: _Optional[int] = ..., dataset_id: _Optional[str] = ..., bars: _Optional[_Union[_bar_pb2.BarSeries, _Mapping]] = ..., backtest_config: _Optional[_Union[_backtest_pb2.BacktestConfig, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_bars: _Optional[int] = ..., node_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, workflow_id: _Optional[str] = ..., graph: _Optional[_Union[_workflow_pb2.WorkflowGraph, _Mapping]] = ..., version: _Optional[int] = ..., dataset_id: _Optional[str] = ..., bars: _Optional[_Union[_bar_pb2.BarSeries, _Mapping]] = ..., symbol: _Optional[str] = ..., backtest_config: _Optional[_Union[_backtest_pb2.BacktestConfig, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_bars: _Optional[int] = ..., node_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TraceStrategyResponse(_message.Message):
     __slots__ = ("bars", "spec", "truncated")

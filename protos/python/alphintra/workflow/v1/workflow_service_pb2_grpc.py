@@ -261,8 +261,12 @@ class WorkflowServiceServicer:
 
     def TraceStrategy(self, request, context):
         """Explains a strategy bar by bar: every node's value and every rule's outcome with the reason, over a
-        window of bars (the strategy still warms up on the bars before the window).
-        Errors: INVALID_ARGUMENT (graph errors naming the node id, max_bars above 2000), NOT_FOUND.
+        window of bars (the strategy still warms up on the bars before the window). On a stored dataset the
+        bars come from the trainer (DatasetService.ReadDatasetBars, as the caller): every bar before the
+        window, the window, and the bar after it; the trace equals the one on the same bars sent inline.
+        Errors: INVALID_ARGUMENT (graph errors naming the node id, max_bars above 2000, a start_time after the
+        last bar, neither bars nor a dataset (given or in the data source node), a symbol the dataset does not
+        hold), NOT_FOUND (workflow or dataset), UNAVAILABLE (the trainer, for a stored dataset).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
