@@ -10,7 +10,6 @@ ONNX model's batch predictions on the same rows.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,20 +17,23 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
-from skl2onnx import to_onnx
-from sklearn.ensemble import GradientBoostingClassifier
 
 from alphintra.common.v1 import bar_pb2
 from alphintra.predictor.v1 import deployment_service_pb2 as deployments
 from alphintra.predictor.v1 import deployment_service_pb2_grpc
-from alphintra.signalbus.v1 import signal_bus_service_pb2 as bus
-from alphintra.signalbus.v1 import signal_bus_service_pb2_grpc
 from alphintra.trainer.v1 import model_registry_service_pb2 as registry
-from alphintra.workflow.v1 import workflow_pb2, workflow_service_pb2, workflow_service_pb2_grpc
-from services.core.features import compute_features, feature_columns
 from services.core.modeling.synthetic import synthetic_bars
 from services.core.strategy import compile_graph, get_template
 from services.mesh.identity import caller_metadata
+from tests.integration.predictor.deployment_flow import (
+    SYMBOL,
+    bar_messages,
+    compiled_workflow,
+    processed,
+    publish_bars,
+    signals_of,
+    train,
+)
 from tests.integration.predictor.mesh_services import (
     ALICE,
     BOB,
@@ -45,93 +47,8 @@ from tests.integration.predictor.mesh_services import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
-SYMBOL = "BTC-USD"
 MODEL = "sma-model"
 BAR_COUNT = 160
-
-
-def bar_messages(bars) -> list[bar_pb2.Bar]:
-    found = []
-    for index in range(len(bars)):
-        message = bar_pb2.Bar(
-            symbol=SYMBOL,
-            timeframe=bar_pb2.TIMEFRAME_1_HOUR,
-            open=float(bars.open[index]),
-            high=float(bars.high[index]),
-            low=float(bars.low[index]),
-            close=float(bars.close[index]),
-            volume=float(bars.volume[index]),
-        )
-        message.time.FromNanoseconds(int(bars.timestamps[index]))
-        found.append(message)
-    return found
-
-
-async def publish_bars(bus_service, messages: list[bar_pb2.Bar]) -> None:
-    async with channel_to(bus_service) as channel:
-        stub = signal_bus_service_pb2_grpc.SignalBusServiceStub(channel)
-        requests = [bus.PublishBarsRequest(bar=message) for message in messages]
-        acknowledgements = [
-            answer async for answer in stub.PublishBars(iter(requests), metadata=caller_metadata(ALICE))
-        ]
-    assert [answer.HasField("error") for answer in acknowledgements] == [False] * len(messages)
-
-
-async def signals_of(bus_service, strategy_id: str) -> list:
-    found, token = [], ""
-    async with channel_to(bus_service) as channel:
-        stub = signal_bus_service_pb2_grpc.SignalBusServiceStub(channel)
-        while True:
-            page = await stub.ListSignals(
-                bus.ListSignalsRequest(strategy_id=strategy_id, page_size=1000, page_token=token),
-                metadata=caller_metadata(ALICE),
-            )
-            found += [record.signal for record in page.signals]
-            token = page.next_page_token
-            if not token:
-                return sorted(found, key=lambda signal: signal.timestamp.ToNanoseconds())
-
-
-async def processed(stub, deployment_id: str, count: int) -> deployments.Deployment:
-    for _ in range(600):
-        answer = await stub.GetDeployment(
-            deployments.GetDeploymentRequest(deployment_id=deployment_id), metadata=caller_metadata(ALICE)
-        )
-        if answer.deployment.statistics.bars_processed >= count:
-            return answer.deployment
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the deployment processed {answer.deployment.statistics.bars_processed} of {count}")
-
-
-async def workflow_spec(workflow_service):
-    async with channel_to(workflow_service) as channel:
-        stub = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
-        created = await stub.CreateWorkflow(
-            workflow_service_pb2.CreateWorkflowRequest(
-                workflow=workflow_pb2.Workflow(display_name="sma", graph=get_template("sma_crossover").graph)
-            ),
-            metadata=caller_metadata(ALICE),
-        )
-        workflow = created.workflow
-        compiled = await stub.CompileWorkflow(
-            workflow_service_pb2.CompileWorkflowRequest(workflow_id=workflow.id, version=workflow.version),
-            metadata=caller_metadata(ALICE),
-        )
-    return workflow, compiled.spec
-
-
-def train(spec, bars) -> tuple[bytes, np.ndarray, list[str]]:
-    """A classifier on the spec's features, trained as the trainer does; its ONNX bytes and feature matrix."""
-    columns = feature_columns(spec)
-    matrix = compute_features(spec, bars, columns)
-    complete = ~np.isnan(matrix.values).any(axis=1)
-    rising = (np.roll(bars.close, -1) > bars.close).astype(np.int64)
-    rows = matrix.values[complete].astype(np.float32)
-    model = GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=3).fit(
-        rows, rising[complete]
-    )
-    onnx_bytes = to_onnx(model, rows[:1], options={"zipmap": False}, target_opset=17).SerializeToString()
-    return onnx_bytes, matrix.values, list(matrix.names)
 
 
 async def test_a_deployment_replays_a_dataset_with_batch_parity_across_a_restart(
@@ -143,7 +60,7 @@ async def test_a_deployment_replays_a_dataset_with_batch_parity_across_a_restart
     async with running_peers(
         database_url, redis_url, namespace, tmp_path / "artifacts", bus=True, workflow=True
     ) as peers:
-        workflow, spec = await workflow_spec(peers.workflow)
+        workflow, spec = await compiled_workflow(peers.workflow, get_template("sma_crossover").graph, "sma")
         onnx_bytes, matrix, names = train(spec, bars)
         lineage = registry.ModelLineage(workflow_id=workflow.id, workflow_version=workflow.version)
         version = await register_version(peers.trainer, ALICE, MODEL, onnx_bytes, names, lineage=lineage)
