@@ -11,6 +11,7 @@ nodes') fractions from the bar's close; `SymbolGate` applies cooldown and repeat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ BUY, SELL, HOLD, CLOSE = (
 )
 DEFAULT_BUY_THRESHOLD = 0.6
 DEFAULT_SELL_THRESHOLD = 0.4
+# vote totals this close are a tie: 0.1 + 0.2 against 0.3 is one in intent, not in binary floating point
+TIE_RELATIVE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ def majority_vote(decisions: Sequence[Decision], weights: Sequence[float]) -> De
         votes[decision.action] = votes.get(decision.action, 0.0) + weight
     ranked = sorted(votes.items(), key=lambda item: item[1], reverse=True)
     total = sum(weights)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+    if len(ranked) > 1 and math.isclose(ranked[0][1], ranked[1][1], rel_tol=TIE_RELATIVE_TOLERANCE):
         return Decision(HOLD, ranked[0][1] / total)
     return Decision(ranked[0][0], ranked[0][1] / total)
 

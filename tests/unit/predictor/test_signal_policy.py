@@ -24,6 +24,17 @@ def test_weighted_average_and_majority_vote() -> None:
     assert policy.majority_vote([buy, sell], [1.0, 1.0]).action == policy.HOLD
 
 
+def test_weights_that_add_up_to_a_tie_are_a_tie() -> None:
+    """0.1 + 0.2 is 0.30000000000000004 in floating point; the vote against 0.3 is still a tie."""
+    buy, sell = policy.Decision(policy.BUY, 0.9), policy.Decision(policy.SELL, 0.9)
+
+    tie = policy.majority_vote([sell, sell, buy], [0.1, 0.2, 0.3])
+
+    assert tie.action == policy.HOLD
+    assert tie.confidence == pytest.approx(0.5)
+    assert policy.majority_vote([sell, sell, buy], [0.1, 0.2, 0.2999]).action == policy.SELL
+
+
 def test_risk_prices_sit_on_the_protective_sides() -> None:
     risk = policy.Risk(stop_loss_fraction=0.02, take_profit_fraction=0.05)
 
