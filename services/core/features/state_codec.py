@@ -1,4 +1,5 @@
-"""A streaming feature pipeline's state as JSON bytes, so a restarted deployment resumes where it was.
+"""A streaming feature pipeline's state as JSON bytes, so a restarted deployment resumes where it was
+(and a streaming strategy evaluator's, `encode_evaluator_state`).
 
 The indicators' state is plain data (numbers, deques, tuples, nested building blocks), so it is
 written as a tree of tagged values. Floats go through `repr` (exact for IEEE doubles, NaN and
@@ -19,6 +20,7 @@ import numpy as np
 
 from services.core.features.streaming import FeatureState
 from services.core.indicators import StreamingIndicator
+from services.core.strategy.streaming import EvaluatorState
 
 FORMAT = 1
 ALLOWED_MODULE = "services.core.indicators"
@@ -59,6 +61,48 @@ def decode_state(data: bytes) -> FeatureState:
         if not isinstance(indicator, StreamingIndicator):
             raise ValueError(f"the state of {node_id!r} is not a streaming indicator")
     return FeatureState(names=names, bars_seen=bars_seen, indicators=indicators)
+
+
+def encode_evaluator_state(state: EvaluatorState) -> bytes:
+    document = {
+        "format": FORMAT,
+        "kind": "evaluator",
+        "bar_index": state.bar_index,
+        "side": state.side,
+        "indicators": {node_id: _encode(indicator) for node_id, indicator in state.indicators.items()},
+        "atr": _encode(state.atr),
+        "history": _encode(state.history),
+    }
+    return json.dumps(document, separators=(",", ":"), allow_nan=True).encode()
+
+
+def decode_evaluator_state(data: bytes) -> EvaluatorState:
+    """The state `encode_evaluator_state` wrote; ValueError for anything else."""
+    try:
+        document = json.loads(data)
+        if document.get("format") != FORMAT or document.get("kind") != "evaluator":
+            raise ValueError("not an evaluator state")
+        indicators = {str(node_id): _decode(value) for node_id, value in document["indicators"].items()}
+        atr = _decode(document["atr"])
+        history = _decode(document["history"])
+        state = EvaluatorState(
+            bar_index=int(document["bar_index"]),
+            side=int(document["side"]),
+            indicators=indicators,
+            atr=atr,
+            history=history,
+        )
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
+        raise ValueError(f"not an evaluator state: {error}") from None
+    built = [*indicators.values(), *([] if atr is None else [atr])]
+    if not all(isinstance(item, StreamingIndicator) for item in built):
+        raise ValueError("an evaluator state holds something that is not a streaming indicator")
+    if not isinstance(history, dict) or not all(
+        isinstance(key, tuple) and len(key) == 2 and isinstance(values, deque)
+        for key, values in history.items()
+    ):
+        raise ValueError("an evaluator state's history is not series of values")
+    return state
 
 
 def _encode(value: Any) -> Any:

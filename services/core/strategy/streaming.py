@@ -9,10 +9,15 @@ It decides exactly what `evaluate` decides on the same bars (a property test pro
 random strategies and bars): the indicators' streaming objects equal their vectorised forms to
 the bit, and the conditions and rule resolution below restate `signals.py` for one bar, reading
 earlier values from short histories instead of shifted arrays.
+
+A deployment that restarts keeps its place with `snapshot()` / `restore()` (and
+`services.core.features.state_codec` for bytes), as a feature pipeline does: restoring a snapshot
+into an evaluator of the same spec and feeding it the next bars decides what the original would.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from collections.abc import Callable
@@ -52,6 +57,18 @@ class BarDecision:
     atr: float  # for risk-per-trade sizing; NaN when the sizing reads none
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class EvaluatorState:
+    """An independent copy of an evaluator's state (restore it into an evaluator of the same spec)."""
+
+    bar_index: int  # of the latest bar consumed, -1 before the first
+    side: int  # of the latest entry, for REVERSE: 1 long, -1 short, 0 none yet
+    indicators: dict[str, StreamingIndicator]
+    atr: StreamingIndicator | None
+    # (indicator node id or "" for a bar field, port or field) → its latest values, newest last
+    history: dict[tuple[str, str], deque[float]]
+
+
 class StreamingEvaluator:
     def __init__(self, spec: StrategySpec) -> None:
         check_spec(spec)
@@ -78,6 +95,31 @@ class StreamingEvaluator:
         self._conditions: dict[str, Callable[[], Flag]] = {}
         for node in self._spec.conditions:
             self._conditions[node.node_id] = self._condition(node.condition)
+
+    def snapshot(self) -> EvaluatorState:
+        return EvaluatorState(
+            bar_index=self._bar,
+            side=self._side,
+            indicators=copy.deepcopy(self._indicators),
+            atr=copy.deepcopy(self._atr),
+            history=copy.deepcopy(self._history),
+        )
+
+    def restore(self, state: EvaluatorState) -> None:
+        """Continue from `state`; ValueError (and nothing changed) when it is another strategy's."""
+        if (
+            state.indicators.keys() != self._indicators.keys()
+            or (state.atr is None) != (self._atr is None)
+            or any(values.maxlen != self._depth for values in state.history.values())
+            or state.bar_index < -1
+            or state.side not in (-1, 0, 1)
+        ):
+            raise ValueError("the snapshot belongs to an evaluator of another strategy")
+        self._bar = state.bar_index
+        self._side = state.side
+        self._indicators = copy.deepcopy(state.indicators)
+        self._atr = copy.deepcopy(state.atr)
+        self._history = copy.deepcopy(state.history)
 
     def update(self, open: float, high: float, low: float, close: float, volume: float) -> BarDecision:
         """Consume one bar and decide on its close."""

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from services.core.features.state_codec import decode_state, encode_state
+from services.core.features.state_codec import decode_evaluator_state, decode_state, encode_state
 from services.core.features.streaming import FeatureState
 from services.core.indicators import REGISTRY, stream
 
@@ -53,3 +53,22 @@ def test_only_indicator_classes_are_ever_built() -> None:
 def test_garbage_is_refused() -> None:
     with pytest.raises(ValueError, match="not a feature state"):
         decode_state(b"[1, 2, 3]")
+
+
+def test_an_evaluator_state_is_not_a_feature_state_nor_garbage() -> None:
+    feature_state = encode_state(FeatureState(names=("x",), bars_seen=0, indicators={"node": stream("sma")}))
+    smuggled = {
+        "format": 1,
+        "kind": "evaluator",
+        "bar_index": 3,
+        "side": 0,
+        "indicators": {"node": {"o": "subprocess:Popen", "a": {}}},
+        "atr": None,
+        "history": {"d": []},
+    }
+
+    for data in (feature_state, b"{}", b"[1, 2, 3]"):
+        with pytest.raises(ValueError, match="not an evaluator state"):
+            decode_evaluator_state(data)
+    with pytest.raises(ValueError, match="not an indicator module"):
+        decode_evaluator_state(json.dumps(smuggled).encode())
