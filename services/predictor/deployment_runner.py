@@ -10,6 +10,10 @@ publishes its signal once.
 Warm-up: without a cached state the deployment reads the topic's retained history from its
 start and publishes nothing until it has caught up (the bus's first heartbeat); with a cached
 state for every symbol it restores it and resumes right after the bar it includes, live.
+
+A batch of bars and its checkpoint go together: the bars, their signals and statistics, then the
+state and the offset after them. Halting waits for the batch in progress (`pause`), so a restarted
+deployment neither processes a bar twice nor counts it twice.
 """
 
 from __future__ import annotations
@@ -129,6 +133,8 @@ class DeploymentRunner:
         self._clock = clock
         self.statistics = Statistics.restored(deployment.statistics)
         self.live = asyncio.Event()
+        # held while a batch of bars and its checkpoint are in progress
+        self._batch = asyncio.Lock()
         self.failure: AlphintraError | None = None
         self._offset = ""
         self._strategy_id = deployment.strategy_id or f"deployments/{deployment.id}"
@@ -200,10 +206,20 @@ class DeploymentRunner:
             if not batch.bars:
                 self.live.set()
                 continue
-            for record in batch.bars:
-                await self._on_bar(record, time.perf_counter())
-            self._offset = batch.bars[-1].offset
-            await self._checkpoint()
+            async with self._batch:
+                for record in batch.bars:
+                    await self._on_bar(record, time.perf_counter())
+                self._offset = batch.bars[-1].offset
+                await self._checkpoint()
+
+    async def pause(self, timeout_seconds: float) -> bool:
+        """Wait until no batch is in progress and keep the next from starting (the runner is about to be
+        cancelled); False when the batch in progress took longer than `timeout_seconds`."""
+        try:
+            await asyncio.wait_for(self._batch.acquire(), timeout_seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def _checkpoint(self) -> None:
         checkpoints = {
@@ -224,8 +240,6 @@ class DeploymentRunner:
         if run is None:
             return
         bar_time = bar.time.ToDatetime(tzinfo=UTC)
-        self.statistics.bars_processed += 1
-        self.statistics.last_bar_time = bar_time
         run.gate.bar()
         try:
             if run.evaluator is not None:
@@ -243,6 +257,9 @@ class DeploymentRunner:
             log.warning(
                 "deployment %s: bar %s %s failed: %s", self.deployment.id, bar.symbol, bar_time, error.message
             )
+        # counted once done: whoever reads N bars processed reads their signals counted too
+        self.statistics.bars_processed += 1
+        self.statistics.last_bar_time = bar_time
 
     async def _predict(self, run: SymbolRun, bar, bar_time: datetime) -> signal_pb2.Signal | None:
         vectors = [

@@ -44,6 +44,8 @@ log = logging.getLogger("alphintra.predictor.deployments")
 
 # how long CreateDeployment waits for the warm-up before answering STARTING
 LIVE_WAIT_SECONDS = 60.0
+# how long halting waits for the batch of bars in progress before cancelling it
+HALT_GRACE_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,13 +208,16 @@ class Deployments:
         return await self._view(deployment_id)
 
     async def _halt(self, deployment_id: str) -> None:
+        """Stop the runner between two batches. Its statistics then match its last checkpoint, which a
+        restart resumes after; a batch cut short leaves the checkpoint's statistics (saved with it)."""
         task = self._tasks.pop(deployment_id, None)
         runner = self._runners.pop(deployment_id, None)
+        between_batches = runner is not None and await runner.pause(HALT_GRACE_SECONDS)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if runner is not None:
+        if runner is not None and between_batches:
             await self._store.save_statistics(deployment_id, runner.statistics.message())
 
     async def get(self, caller: Caller, deployment_id: str) -> messages.Deployment:

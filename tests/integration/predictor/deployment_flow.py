@@ -76,14 +76,30 @@ async def signals_of(bus_service: RunningService, strategy_id: str) -> list:
 
 async def processed(stub, deployment_id: str, count: int) -> deployments.Deployment:
     """The deployment once it has processed `count` bars (polled: how soon does not matter)."""
+    return await _deployment_when(
+        stub, deployment_id, lambda found: found.statistics.bars_processed >= count, f"{count} bars"
+    )
+
+
+async def processed_through(stub, deployment_id: str, last: bar_pb2.Bar) -> deployments.Deployment:
+    """The deployment once it has processed the bar `last` (so its statistics count every bar up to it)."""
+    return await _deployment_when(
+        stub,
+        deployment_id,
+        lambda found: found.statistics.last_bar_time == last.time,
+        f"the bar of {last.time}",
+    )
+
+
+async def _deployment_when(stub, deployment_id: str, condition, what: str) -> deployments.Deployment:
     for _ in range(600):
         answer = await stub.GetDeployment(
             deployments.GetDeploymentRequest(deployment_id=deployment_id), metadata=caller_metadata(ALICE)
         )
-        if answer.deployment.statistics.bars_processed >= count:
+        if condition(answer.deployment):
             return answer.deployment
         await asyncio.sleep(0.05)
-    raise AssertionError(f"the deployment processed {answer.deployment.statistics.bars_processed} of {count}")
+    raise AssertionError(f"the deployment did not process {what}: {answer.deployment.statistics}")
 
 
 async def create_deployment(

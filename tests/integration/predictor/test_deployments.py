@@ -29,9 +29,12 @@ from tests.integration.predictor.deployment_flow import (
     SYMBOL,
     bar_messages,
     compiled_workflow,
+    create_deployment,
     processed,
+    processed_through,
     publish_bars,
     signals_of,
+    stop_deployment,
     train,
 )
 from tests.integration.predictor.mesh_services import (
@@ -101,7 +104,7 @@ async def test_a_deployment_replays_a_dataset_with_batch_parity_across_a_restart
         async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
             stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
             await publish_bars(peers.bus, messages[half:])
-            final = await processed(stub, created.id, BAR_COUNT)
+            final = await processed_through(stub, created.id, messages[-1])
             latest = await stub.GetLatestFeatures(
                 deployments.GetLatestFeaturesRequest(deployment_id=created.id),
                 metadata=caller_metadata(ALICE),
@@ -146,6 +149,48 @@ async def test_a_deployment_replays_a_dataset_with_batch_parity_across_a_restart
     assert symbol_features.ready
     assert list(symbol_features.feature_names) == names
     np.testing.assert_array_equal(np.array(symbol_features.values), matrix[-1])
+
+
+async def test_a_predictor_stopped_in_the_middle_of_a_batch_processes_and_counts_every_bar_once(
+    database_url, redis_url, namespace, tmp_path: Path
+) -> None:
+    """The bus hands the deployment its backlog in batches (of 100): the predictor stops while one is in
+    progress, and the next one resumes after the last bar the first one checkpointed."""
+    count = 400
+    bars = synthetic_bars(count, seed=5, start="2024-02-01", frequency="h")
+    messages = bar_messages(bars)
+    async with running_peers(
+        database_url, redis_url, namespace, tmp_path / "artifacts", bus=True, workflow=True
+    ) as peers:
+        workflow, spec = await compiled_workflow(peers.workflow, get_template("sma_crossover").graph, "sma")
+        onnx_bytes, matrix, names = train(spec, bars)
+        lineage = registry.ModelLineage(workflow_id=workflow.id, workflow_version=workflow.version)
+        version = await register_version(peers.trainer, ALICE, MODEL, onnx_bytes, names, lineage=lineage)
+        environment = peers.predictor_environment()
+        request = deployments.Deployment(
+            model=deployments.ModelReference(model_name=MODEL, version=version),
+            symbols=[SYMBOL],
+            timeframe=bar_pb2.TIMEFRAME_1_HOUR,
+            thresholds=deployments.SignalThresholds(buy_threshold=0.6, sell_threshold=0.4, publish_hold=True),
+        )
+        async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
+            stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
+            created = await create_deployment(stub, request)
+            await publish_bars(peers.bus, messages)
+            interrupted = await processed(stub, created.id, 150)
+        async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
+            stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
+            await processed_through(stub, created.id, messages[-1])
+            stopped = await stop_deployment(stub, created.id)
+        signals = await signals_of(peers.bus, f"deployments/{created.id}")
+
+    assert interrupted.statistics.bars_processed < count
+    assert stopped.statistics.bars_processed == count
+    assert stopped.statistics.bars_failed == 0
+    complete = np.flatnonzero(~np.isnan(matrix).any(axis=1))
+    times = [datetime.fromisoformat(signal.metadata["bar_time"]) for signal in signals]
+    assert times == [messages[index].time.ToDatetime(tzinfo=UTC) for index in complete]
+    assert stopped.statistics.signals_published == len(signals)
 
 
 async def test_bad_requests_change_nothing(database_url, redis_url, namespace, tmp_path: Path) -> None:
