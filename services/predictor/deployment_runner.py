@@ -9,7 +9,8 @@ publishes its signal once.
 
 Warm-up: without a cached state the deployment reads the topic's retained history from its
 start and publishes nothing until it has caught up (the bus's first heartbeat); with a cached
-state for every symbol it restores it and resumes right after the bar it includes, live.
+state for every symbol (the model pipelines', or the strategy evaluator's) it restores it and
+resumes right after the bar it includes, live.
 
 A batch of bars and its checkpoint go together: the bars, their signals and statistics, then the
 state and the offset after them. Halting waits for the batch in progress (`pause`), so a restarted
@@ -35,7 +36,12 @@ from alphintra.signalbus.v1 import signal_pb2
 from alphintra.signalbus.v1.signal_bus_service_pb2 import BarRecord
 from services.core.errors import AlphintraError
 from services.core.features import StreamingFeatures, feature_columns
-from services.core.features.state_codec import decode_state, encode_state
+from services.core.features.state_codec import (
+    decode_evaluator_state,
+    decode_state,
+    encode_evaluator_state,
+    encode_state,
+)
 from services.core.strategy.streaming import StreamingEvaluator
 from services.predictor import signal_policy as policy
 from services.predictor.app import Predictor
@@ -73,8 +79,30 @@ class SymbolRun:
     strategy_features: StreamingFeatures | None = None
     latest: LatestFeatures | None = None
 
-    def cached_pipelines(self) -> list[StreamingFeatures]:
-        return self.pipelines if self.evaluator is None else []
+    def states(self) -> tuple[bytes, ...]:
+        """What a checkpoint keeps: every model pipeline's state, or the evaluator's (then its features')."""
+        if self.evaluator is None:
+            return tuple(encode_state(pipeline.snapshot()) for pipeline in self.pipelines)
+        states = [encode_evaluator_state(self.evaluator.snapshot())]
+        if self.strategy_features is not None:
+            states.append(encode_state(self.strategy_features.snapshot()))
+        return tuple(states)
+
+    def restore(self, states: tuple[bytes, ...]) -> None:
+        """Continue from what `states` wrote; ValueError when they are not this run's (a part may be
+        restored by then: start the run afresh)."""
+        if self.evaluator is None:
+            if len(states) != len(self.pipelines):
+                raise ValueError(f"{len(states)} cached states for {len(self.pipelines)} models")
+            for pipeline, state in zip(self.pipelines, states, strict=True):
+                pipeline.restore(decode_state(state))
+            return
+        features = [] if self.strategy_features is None else [self.strategy_features]
+        if len(states) != 1 + len(features):
+            raise ValueError(f"{len(states)} cached states for a strategy (an older predictor's cache?)")
+        self.evaluator.restore(decode_evaluator_state(states[0]))
+        for pipeline, state in zip(features, states[1:], strict=True):
+            pipeline.restore(decode_state(state))
 
 
 @dataclass
@@ -156,22 +184,13 @@ class DeploymentRunner:
     # -- the loop --------------------------------------------------------------------------
 
     async def restore(self) -> bool:
-        """Restore every symbol's cached pipelines; False (nothing changed) unless all are there."""
-        if self.deployment.WhichOneof("source") == "strategy":
-            return False
+        """Restore every symbol's cached state; False (nothing changed) unless all are there and fit."""
         checkpoints = await self._cache.checkpoints(self.deployment.id)
         if set(checkpoints) != set(self._symbols):
             return False
         try:
-            states = {
-                symbol: [decode_state(state) for state in checkpoints[symbol].states]
-                for symbol in checkpoints
-            }
             for symbol, run in self._symbols.items():
-                if len(states[symbol]) != len(run.pipelines):
-                    return False
-                for pipeline, state in zip(run.pipelines, states[symbol], strict=True):
-                    pipeline.restore(state)
+                run.restore(checkpoints[symbol].states)
         except ValueError as error:
             log.warning(
                 "deployment %s: cached state unusable (%s); warming up again", self.deployment.id, error
@@ -223,10 +242,7 @@ class DeploymentRunner:
 
     async def _checkpoint(self) -> None:
         checkpoints = {
-            symbol: SymbolCheckpoint(
-                self._offset, tuple(encode_state(pipeline.snapshot()) for pipeline in run.cached_pipelines())
-            )
-            for symbol, run in self._symbols.items()
+            symbol: SymbolCheckpoint(self._offset, run.states()) for symbol, run in self._symbols.items()
         }
         latest = [run.latest for run in self._symbols.values() if run.latest is not None]
         await self._cache.save(self.deployment.id, latest, checkpoints)
