@@ -331,8 +331,10 @@ class DeploymentRunner:
             action = policy.BUY
         elif decision.enter_short:
             action = policy.SELL
-        else:
+        elif decision.exit_long or decision.exit_short:
             action = policy.CLOSE
+        else:  # a reversal before any entry: the backtest does nothing on this bar, nor does the signal
+            return None
         if not run.gate.admits(action):
             return None
         signal = self._signal(bar, bar_time, policy.Decision(action, 1.0), signal_pb2.STRATEGY_SOURCE_NO_CODE)
