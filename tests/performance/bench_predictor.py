@@ -1,4 +1,4 @@
-"""The predictor against raw onnxruntime and MLServer 1.7.1, same model, same client, same run.
+"""The predictor against raw onnxruntime, MLServer 1.7.1 and Triton: same model, client and run.
 
 Model: scikit-learn GradientBoostingClassifier, 200 trees of depth 5, 32 float32 features,
 exported with skl2onnx (zipmap off); built once into .bench/predictor/ and reused.
@@ -13,19 +13,32 @@ exported with skl2onnx (zipmap off); built once into .bench/predictor/ and reuse
   Unary only: MLServer 1.7.1's ModelStreamInfer answers the first request of a stream and then
   ends it (measured: 3 requests written, 1 response, status OK), so a stream of many
   messages cannot be measured against it; our streams are compared with its unary calls, its
-  best way to serve one row per message.
+  best way to serve one row per message;
+- Triton Inference Server, the tritonserver binary of the nvidia-pytriton 0.7.0 wheel, installed
+  into .bench/pytriton (see pytriton_peer.py): the same model under the same name, served by a
+  PyTriton-bound Python function calling onnxruntime with the same session options, one model
+  instance, dynamic batching on (max_batch_size 64, max_queue_delay_microseconds 0: greedy, no
+  timer, like ours). Input "X" FP32 [rows, 32] as our request bytes carry it; outputs "label"
+  INT64 [rows, 1] (Triton wants a dimension beyond the batch one) and "probabilities".
+  ModelInfer unary and ModelStreamInfer, 1 row per message: Triton's stream answers every request
+  of a non-decoupled model (checked before it is measured; a stream that does not is left out
+  and said so). Skipped, with the reason, when it cannot be installed or its server cannot start.
 
 The client runs in this process with pre-serialised requests and undecoded responses, so it
-costs the same against every server. Server CPU µs per prediction is read from /proc. Medians
-of REPEATS runs. Timings never fail anything.
+costs the same against every server. Server CPU µs per prediction is read from /proc, summed
+over the server's process tree (Triton's is the PyTriton script, tritonserver and its python
+backend stub). Each server is stopped with its whole tree before the next one starts. Medians of
+REPEATS runs. Timings never fail anything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,6 +62,12 @@ from services.mesh.devstack import EmbeddedPostgres, EmbeddedRedis
 from services.mesh.devstack.ports import free_port
 from services.mesh.devstack.processes import spawn, terminate
 from tests.performance.measurement import Measurement
+from tests.performance.pytriton_peer import (
+    PYTRITON_VERSION,
+    ensure_pytriton,
+    pytriton_command,
+    pytriton_environment,
+)
 
 CACHE = Path(".bench/predictor")
 MLSERVER_VENV = Path(".bench/mlserver")
@@ -63,6 +82,7 @@ STREAM_WINDOW = 16
 PACED_RATE = 10_000
 PACED_ROWS = 16
 PACED_STREAMS = 4
+TRITON = f"Triton (PyTriton {PYTRITON_VERSION})"
 
 PREDICT = "/alphintra.predictor.v1.PredictorService/Predict"
 PREDICT_STREAM = "/alphintra.predictor.v1.PredictorService/PredictStream"
@@ -179,9 +199,57 @@ class Run:
         )
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name (field 3 on, so index 0 is the state); None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_tree(pid: int) -> dict[int, str]:
+    """`pid` and its descendants, each with its start time (to tell it from a reused PID)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := stat_fields(int(entry.name))) is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, todo = {}, [pid]
+    while todo:
+        current = todo.pop()
+        if (fields := stat_fields(current)) is not None:
+            tree[current] = fields[19]
+            todo.extend(children.get(current, []))
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU of the server: `pid` and every process under it."""
+    total = 0
+    for member in process_tree(pid):
+        if (fields := stat_fields(member)) is not None:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def stop_tree(process: subprocess.Popen, grace_seconds: float = 10) -> None:
+    """Terminate a server we started, then whatever it started that outlives it (by PID)."""
+    tree = process_tree(process.pid) if process.poll() is None else {}
+    terminate(process, grace_seconds)
+    deadline = time.monotonic() + grace_seconds
+
+    def left() -> list[int]:
+        return [
+            pid
+            for pid, started in tree.items()
+            if (fields := stat_fields(pid)) is not None and fields[19] == started and fields[0] != "Z"
+        ]
+
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in left():
+        print(f"  killing {pid}, left running by the server {process.pid}", file=sys.stderr)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 async def closed_unary(
@@ -388,6 +456,26 @@ async def check_answers(address: str, rows: np.ndarray, expected: np.ndarray, pr
             assert list(answer.predictions.labels) == expected.tolist(), "Predict answers differ"
 
 
+async def stream_answers_each(address: str, messages: int = 3) -> str | None:
+    """None when a ModelStreamInfer stream answers each of `messages` requests; else what it did."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.stream_stream(
+            MODEL_STREAM_INFER, response_deserializer=kserve.ModelStreamInferResponse.FromString
+        )()
+        for _ in range(messages):
+            await call.write(infer_bytes(sample_rows(1)))
+        await call.done_writing()
+        answers, errors = 0, []
+        async for response in call:
+            answers += 1
+            if response.error_message:
+                errors.append(response.error_message)
+        status = await call.code()
+    if answers == messages and not errors and status == grpc.StatusCode.OK:
+        return None
+    return f"{messages} requests written, {answers} responses, errors {errors[:1]}, status {status.name}"
+
+
 # -- the run ---------------------------------------------------------------------------------------
 
 
@@ -432,6 +520,22 @@ async def measure_mlserver(address: str, pid: int) -> dict[str, Run]:
     }
 
 
+async def measure_triton(address: str, pid: int) -> dict[str, Run]:
+    one_infer = infer_bytes(sample_rows(1))
+    runs = {
+        "kserve unary 1": await measure(
+            address, pid, lambda channel, end: closed_unary(channel, MODEL_INFER, one_infer, 1, end), 1
+        ),
+    }
+    if (failure := await stream_answers_each(address)) is not None:
+        print(f"  {TRITON} ModelStreamInfer not measured: {failure}", flush=True)
+        return runs
+    runs["kserve stream 1"] = await measure(
+        address, pid, lambda channel, end: closed_stream(channel, MODEL_STREAM_INFER, one_infer, end), 1
+    )
+    return runs
+
+
 def start_ours(
     root: Path, model: Path, postgres: EmbeddedPostgres, redis: EmbeddedRedis
 ) -> tuple[subprocess.Popen, str]:
@@ -461,7 +565,10 @@ def report(name: str, runs: dict[str, Run]) -> None:
 
 
 def measurements(
-    raw: dict[int, float], ours: dict[str, Run], mlserver: dict[str, Run] | None
+    raw: dict[int, float],
+    ours: dict[str, Run],
+    mlserver: dict[str, Run] | None,
+    triton: dict[str, Run] | None = None,
 ) -> list[Measurement]:
     items = [
         Measurement(
@@ -524,7 +631,79 @@ def measurements(
                 aim="≥ 2×",
             ),
         ]
+    if triton is not None:
+        items.append(
+            Measurement(
+                "predictor: KServe ModelInfer unary 1 row",
+                "pred/s",
+                ours["kserve unary 1"].predictions_per_second,
+                f"{TRITON} ModelInfer",
+                triton["kserve unary 1"].predictions_per_second,
+            )
+        )
+        if "kserve stream 1" in triton:
+            streamed = triton["kserve stream 1"].predictions_per_second
+            items += [
+                Measurement(
+                    "predictor: KServe ModelStreamInfer 1 row/msg",
+                    "pred/s",
+                    ours["kserve stream 1"].predictions_per_second,
+                    f"{TRITON} ModelStreamInfer",
+                    streamed,
+                ),
+                Measurement(
+                    "predictor: PredictStream 1 row/msg",
+                    "pred/s",
+                    ours["stream 1"].predictions_per_second,
+                    f"{TRITON} ModelStreamInfer",
+                    streamed,
+                ),
+            ]
     return items
+
+
+def run_mlserver(
+    root: Path, model: Path, rows: np.ndarray, expected: np.ndarray, processes: list[subprocess.Popen]
+) -> dict[str, Run] | None:
+    executable = ensure_mlserver()
+    if executable is None:
+        return None
+    grpc_port = free_port()
+    tree = mlserver_tree(root, model, grpc_port)
+    server = spawn([str(executable.resolve()), "start", str(tree)], root / "mlserver.log", os.environ.copy())
+    processes.append(server)
+    address = f"127.0.0.1:{grpc_port}"
+    asyncio.run(wait_until(lambda: model_ready(address), server, "MLServer"))
+    asyncio.run(check_answers(address, rows, expected, predictor_api=False))
+    runs = asyncio.run(measure_mlserver(address, server.pid))
+    report("MLServer", runs)
+    stop_tree(server)
+    return runs
+
+
+def run_triton(
+    root: Path, model: Path, rows: np.ndarray, expected: np.ndarray, processes: list[subprocess.Popen]
+) -> dict[str, Run] | None:
+    python = ensure_pytriton()
+    if python is None:
+        return None
+    grpc_port = free_port()
+    command = pytriton_command(python, root, model, MODEL_NAME, FEATURES, grpc_port, free_port())
+    server = spawn(command, root / "pytriton.log", pytriton_environment())
+    processes.append(server)
+    address = f"127.0.0.1:{grpc_port}"
+    try:
+        asyncio.run(wait_until(lambda: model_ready(address), server, TRITON))
+    except RuntimeError as error:
+        log = (root / "pytriton.log").read_text(errors="replace")[-3000:]
+        print(f"{TRITON} could not start here ({error}); skipping it\n{log}", file=sys.stderr)
+        stop_tree(server)
+        return None
+    asyncio.run(check_answers(address, rows, expected, predictor_api=False))
+    runs = asyncio.run(measure_triton(address, server.pid))
+    report("Triton", runs)
+    stop_tree(server)
+    return runs
 
 
 def run() -> list[Measurement]:
@@ -545,30 +724,18 @@ def run() -> list[Measurement]:
         asyncio.run(check_answers(address, rows, expected, predictor_api=True))
         ours = asyncio.run(measure_ours(address, process.pid))
         report("ours", ours)
-        terminate(process, 10)
-        mlserver_runs = None
-        executable = ensure_mlserver()
-        if executable is not None:
-            grpc_port = free_port()
-            tree = mlserver_tree(root, model, grpc_port)
-            server = spawn(
-                [str(executable.resolve()), "start", str(tree)], root / "mlserver.log", os.environ.copy()
-            )
-            processes.append(server)
-            mlserver_address = f"127.0.0.1:{grpc_port}"
-            asyncio.run(wait_until(lambda: model_ready(mlserver_address), server, "MLServer"))
-            asyncio.run(check_answers(mlserver_address, rows, expected, predictor_api=False))
-            mlserver_runs = asyncio.run(measure_mlserver(mlserver_address, server.pid))
-            report("MLServer", mlserver_runs)
-        return measurements(raw, ours, mlserver_runs)
+        stop_tree(process)
+        mlserver_runs = run_mlserver(root, model, rows, expected, processes)
+        triton_runs = run_triton(root, model, rows, expected, processes)
+        return measurements(raw, ours, mlserver_runs, triton_runs)
     except Exception:
-        for log in ("predictor.log", "mlserver.log"):
+        for log in ("predictor.log", "mlserver.log", "pytriton.log"):
             if (root / log).exists():
-                print(f"--- {log}\n{(root / log).read_text()[-4000:]}", file=sys.stderr)
+                print(f"--- {log}\n{(root / log).read_text(errors='replace')[-4000:]}", file=sys.stderr)
         raise
     finally:
         for process in processes:
-            terminate(process, 10)
+            stop_tree(process)
         redis.stop()
         postgres.stop()
         shutil.rmtree(root, ignore_errors=True)
