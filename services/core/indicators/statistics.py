@@ -135,7 +135,11 @@ class LogReturns(SourceIndicator):
         if len(self._values) <= self.period:
             return (math.nan,)
         previous = self._values[0]
-        return (math.log(value / previous) if previous > 0.0 and value > 0.0 else math.nan,)
+        if not (previous > 0.0 and value > 0.0):
+            return (math.nan,)
+        # numpy's log, not math.log: the vectorised form's SIMD log and libm's differ in the last
+        # bit for about one ratio in 170, and live features must equal the training ones exactly
+        return (float(np.log(value / previous)),)
 
 
 # -- specs -----------------------------------------------------------------------------------
