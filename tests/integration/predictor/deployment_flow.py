@@ -5,6 +5,7 @@ real signal bus, a deployment created and waited for, its signals read back from
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -20,7 +21,7 @@ from alphintra.workflow.v1 import workflow_pb2, workflow_service_pb2, workflow_s
 from services.core.features import compute_features, feature_columns
 from services.mesh.identity import caller_metadata
 from services.mesh.server import RunningService
-from tests.integration.predictor.mesh_services import ALICE, channel_to
+from tests.integration.predictor.mesh_services import ALICE, channel_to, running_predictor
 
 SYMBOL = "BTC-USD"
 
@@ -121,6 +122,40 @@ async def stop_deployment(
         deployments.StopDeploymentRequest(deployment_id=deployment_id), metadata=caller_metadata(ALICE)
     )
     return answer.deployment
+
+
+@dataclass(frozen=True)
+class RestartedRun:
+    created: deployments.Deployment  # as CreateDeployment answered
+    final: deployments.Deployment  # once the last bar was processed, in the second predictor
+    latest: deployments.GetLatestFeaturesResponse
+    stopped: deployments.Deployment
+    signals: list  # every signal of the deployment in the bus's log
+
+
+async def run_across_restart(
+    peers, deployment: deployments.Deployment, messages: list[bar_pb2.Bar], request_id: str
+) -> RestartedRun:
+    """Deploy, publish the first half of `messages`, stop the predictor once they are processed, then
+    a new predictor process on the same database and Redis (which restores the deployment by itself)
+    gets the rest; its latest features, its stop and its signals as the bus has them."""
+    environment = peers.predictor_environment()
+    half = len(messages) // 2
+    async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
+        stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
+        created = await create_deployment(stub, deployment, request_id=request_id)
+        await publish_bars(peers.bus, messages[:half])
+        await processed(stub, created.id, half)
+    async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
+        stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
+        await publish_bars(peers.bus, messages[half:])
+        final = await processed_through(stub, created.id, messages[-1])
+        latest = await stub.GetLatestFeatures(
+            deployments.GetLatestFeaturesRequest(deployment_id=created.id), metadata=caller_metadata(ALICE)
+        )
+        stopped = await stop_deployment(stub, created.id)
+    signals = await signals_of(peers.bus, f"deployments/{created.id}")
+    return RestartedRun(created, final, latest, stopped, signals)
 
 
 async def compiled_workflow(

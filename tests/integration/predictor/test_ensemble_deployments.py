@@ -22,31 +22,22 @@ import pytest
 
 from alphintra.common.v1 import bar_pb2
 from alphintra.predictor.v1 import deployment_service_pb2 as deployments
-from alphintra.predictor.v1 import deployment_service_pb2_grpc
 from alphintra.signalbus.v1 import signal_pb2
 from alphintra.trainer.v1 import model_registry_service_pb2 as registry
 from services.core.modeling.synthetic import synthetic_bars
 from services.core.strategy import get_template
-from services.mesh.identity import caller_metadata
 from tests.integration.predictor.deployment_flow import (
     SYMBOL,
     bar_messages,
     compiled_workflow,
-    create_deployment,
-    processed,
-    processed_through,
-    publish_bars,
-    signals_of,
-    stop_deployment,
+    run_across_restart,
     train,
 )
 from tests.integration.predictor.mesh_services import (
     ALICE,
-    channel_to,
     onnx_probabilities,
     register_version,
     running_peers,
-    running_predictor,
     set_alias,
 )
 
@@ -143,13 +134,12 @@ async def test_an_ensemble_deployment_combines_its_members_bar_for_bar_across_a_
     combiner, weights = COMBINERS[combiner_name]
     bars = synthetic_bars(BAR_COUNT, seed=21, start="2024-03-01", frequency="h")
     messages = bar_messages(bars)
-    half = BAR_COUNT // 2
+    half = len(messages) // 2  # run_across_restart restarts the predictor there
     async with running_peers(
         database_url, redis_url, namespace, tmp_path / "artifacts", bus=True, workflow=True
     ) as peers:
         workflow, spec = await compiled_workflow(peers.workflow, get_template("sma_crossover").graph, "sma")
         members = await registered_members(peers, spec, workflow, bars)
-        environment = peers.predictor_environment()
         request = deployments.Deployment(
             display_name=combiner_name,
             ensemble=ensemble(combiner, weights),
@@ -162,23 +152,8 @@ async def test_an_ensemble_deployment_combines_its_members_bar_for_bar_across_a_
                 quantity=QUANTITY, stop_loss_fraction=STOP_LOSS, take_profit_fraction=TAKE_PROFIT
             ),
         )
-        async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
-            stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
-            created = await create_deployment(stub, request, request_id=combiner_name)
-            await publish_bars(peers.bus, messages[:half])
-            await processed(stub, created.id, half)
-
-        # a new predictor process on the same database and Redis restores the deployment by itself
-        async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
-            stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
-            await publish_bars(peers.bus, messages[half:])
-            final = await processed_through(stub, created.id, messages[-1])
-            latest = await stub.GetLatestFeatures(
-                deployments.GetLatestFeaturesRequest(deployment_id=created.id),
-                metadata=caller_metadata(ALICE),
-            )
-            stopped = await stop_deployment(stub, created.id)
-        signals = await signals_of(peers.bus, f"deployments/{created.id}")
+        run = await run_across_restart(peers, request, messages, combiner_name)
+    created, final, latest, stopped, signals = run.created, run.final, run.latest, run.stopped, run.signals
 
     assert created.state == deployments.DEPLOYMENT_STATE_RUNNING
     assert final.statistics.bars_processed == BAR_COUNT

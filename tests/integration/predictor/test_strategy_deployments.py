@@ -20,26 +20,19 @@ from google.protobuf import json_format
 
 from alphintra.common.v1 import bar_pb2
 from alphintra.predictor.v1 import deployment_service_pb2 as deployments
-from alphintra.predictor.v1 import deployment_service_pb2_grpc
 from alphintra.signalbus.v1 import signal_pb2
 from alphintra.workflow.v1 import workflow_pb2
 from services.core.backtest.trades import Side
 from services.core.features import compute_features, feature_columns
 from services.core.modeling.synthetic import synthetic_bars
 from services.core.strategy.evaluator import backtest, evaluate
-from services.mesh.identity import caller_metadata
 from tests.integration.predictor.deployment_flow import (
     SYMBOL,
     bar_messages,
     compiled_workflow,
-    create_deployment,
-    processed,
-    processed_through,
-    publish_bars,
-    signals_of,
-    stop_deployment,
+    run_across_restart,
 )
-from tests.integration.predictor.mesh_services import ALICE, channel_to, running_peers, running_predictor
+from tests.integration.predictor.mesh_services import running_peers
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -102,7 +95,7 @@ async def test_a_strategy_deployment_signals_what_the_batch_evaluation_decides_a
     graph, risk = CASES[case]
     bars = synthetic_bars(BAR_COUNT, seed=18, start="2023-01-01", frequency="D")
     messages = bar_messages(bars, timeframe=bar_pb2.TIMEFRAME_1_DAY)
-    half = BAR_COUNT // 2
+    half = len(messages) // 2  # run_across_restart restarts the predictor there
     async with running_peers(
         database_url, redis_url, namespace, tmp_path / "artifacts", bus=True, workflow=True
     ) as peers:
@@ -112,24 +105,8 @@ async def test_a_strategy_deployment_signals_what_the_batch_evaluation_decides_a
         )
         if risk is not None:
             request.risk.CopyFrom(risk)
-        environment = peers.predictor_environment()
-        async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
-            stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
-            created = await create_deployment(stub, request, request_id=case)
-            await publish_bars(peers.bus, messages[:half])
-            await processed(stub, created.id, half)
-
-        # a new predictor process on the same database and Redis restores the deployment by itself
-        async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
-            stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
-            await publish_bars(peers.bus, messages[half:])
-            final = await processed_through(stub, created.id, messages[-1])
-            latest = await stub.GetLatestFeatures(
-                deployments.GetLatestFeaturesRequest(deployment_id=created.id),
-                metadata=caller_metadata(ALICE),
-            )
-            stopped = await stop_deployment(stub, created.id)
-        signals = await signals_of(peers.bus, f"deployments/{created.id}")
+        run = await run_across_restart(peers, request, messages, case)
+    created, final, latest, stopped, signals = run.created, run.final, run.latest, run.stopped, run.signals
 
     assert created.state == deployments.DEPLOYMENT_STATE_RUNNING
     assert final.statistics.bars_processed == BAR_COUNT
