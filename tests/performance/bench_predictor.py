@@ -62,6 +62,7 @@ from services.mesh.devstack import EmbeddedPostgres, EmbeddedRedis
 from services.mesh.devstack.ports import free_port
 from services.mesh.devstack.processes import spawn, terminate
 from tests.performance.measurement import Measurement
+from tests.performance.peer_venvs import install_venv
 from tests.performance.pytriton_peer import (
     PYTRITON_VERSION,
     ensure_pytriton,
@@ -378,33 +379,15 @@ async def model_ready(address: str) -> bool:
 
 def ensure_mlserver() -> Path | None:
     """MLServer 1.7.1 in its own venv (its pins conflict with ours); None when it cannot be installed."""
-    python = MLSERVER_VENV / "bin" / "python"
-    if not (MLSERVER_VENV / "bin" / "mlserver").exists():
-        uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-        print("installing MLServer 1.7.1 into .bench/mlserver", flush=True)
-        try:
-            subprocess.run(
-                [uv, "venv", "-q", str(MLSERVER_VENV), "--python", "3.11"], check=True, timeout=300
-            )
-            subprocess.run(
-                [
-                    uv,
-                    "pip",
-                    "install",
-                    "-q",
-                    "--python",
-                    str(python),
-                    "mlserver==1.7.1",
-                    "onnxruntime",
-                    "uvloop<0.22",
-                ],
-                check=True,
-                timeout=600,
-            )
-        except (OSError, subprocess.SubprocessError) as error:
-            print(f"MLServer could not be installed ({error}); skipping it", file=sys.stderr)
-            return None
-    return MLSERVER_VENV / "bin" / "mlserver"
+    executable = MLSERVER_VENV / "bin" / "mlserver"
+    if not executable.exists() and not install_venv(
+        MLSERVER_VENV,
+        ["mlserver==1.7.1", "onnxruntime", "uvloop<0.22"],
+        "MLServer 1.7.1",
+        timeout_seconds=600,
+    ):
+        return None
+    return executable
 
 
 def mlserver_tree(root: Path, model: Path, grpc_port: int) -> Path:

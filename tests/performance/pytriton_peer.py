@@ -11,10 +11,9 @@ it means stopping the tree (see `stop_tree` in bench_predictor).
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.performance.peer_venvs import install_venv
 
 PYTRITON_VERSION = "0.7.0"
 PYTRITON_VENV = Path(".bench/pytriton")
@@ -92,33 +91,15 @@ with Triton(config=config, workspace=workspace) as triton:
 
 def ensure_pytriton() -> Path | None:
     """The venv's python with nvidia-pytriton in it; None (and why) when it cannot be installed."""
-    python = PYTRITON_VENV / "bin" / "python"
-    if not list(PYTRITON_VENV.glob("lib/python*/site-packages/pytriton/tritonserver/bin/tritonserver")):
-        uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-        print(f"installing nvidia-pytriton {PYTRITON_VERSION} into {PYTRITON_VENV}", flush=True)
-        try:
-            subprocess.run(
-                [uv, "venv", "-q", str(PYTRITON_VENV), "--python", "3.11"], check=True, timeout=300
-            )
-            subprocess.run(
-                [
-                    uv,
-                    "pip",
-                    "install",
-                    "-q",
-                    "--python",
-                    str(python),
-                    f"nvidia-pytriton=={PYTRITON_VERSION}",
-                    "onnxruntime",
-                    "numpy",
-                ],
-                check=True,
-                timeout=900,
-            )
-        except (OSError, subprocess.SubprocessError) as error:
-            print(f"nvidia-pytriton could not be installed ({error}); skipping Triton", file=sys.stderr)
-            return None
-    return python
+    installed = PYTRITON_VENV.glob("lib/python*/site-packages/pytriton/tritonserver/bin/tritonserver")
+    if not list(installed) and not install_venv(
+        PYTRITON_VENV,
+        [f"nvidia-pytriton=={PYTRITON_VERSION}", "onnxruntime", "numpy"],
+        f"nvidia-pytriton {PYTRITON_VERSION}",
+        timeout_seconds=900,
+    ):
+        return None
+    return PYTRITON_VENV / "bin" / "python"
 
 
 def pytriton_command(
