@@ -31,7 +31,7 @@ from services.signal_bus.writer import BatchWriter
 
 @dataclass(frozen=True, slots=True)
 class SubmittedBatch:
-    accepted: list[tuple[int, signal_pb2.Signal]]  # (index in the batch, the signal as stored)
+    accepted: list[int]  # indexes in the batch of the signals queued
     refused: list[tuple[int, InvalidArgument]]
     pending: asyncio.Future[list[Appended]] | None  # their acknowledgements, in `accepted` order
 
@@ -59,49 +59,52 @@ class SignalTopicApp:
         self._heartbeat_seconds = heartbeat_seconds
         self._decode = signal_decoder(log.offset_key)
 
-    def prepare(self, caller: Caller, signal: signal_pb2.Signal, field: str = "signal") -> signal_pb2.Signal:
-        """The signal as it will be stored; InvalidArgument naming every problem (under `field`)."""
+    def _now(self) -> timestamp_pb2.Timestamp:
+        now = timestamp_pb2.Timestamp()
+        now.FromDatetime(self._clock())
+        return now
+
+    @staticmethod
+    def _complete(
+        caller: Caller, signal: signal_pb2.Signal, field: str, now: timestamp_pb2.Timestamp
+    ) -> InvalidArgument | None:
+        """Why `signal` cannot be published, or None after completing it *in place* as it will be
+        stored (its owner, `now` for a missing timestamp): callers hand over messages they own."""
         violations = signal_violations(signal, field)
         if violations:
-            raise InvalidArgument("the signal cannot be published", violations)
-        stored = signal_pb2.Signal()
-        stored.CopyFrom(signal)
-        stored.owner_id = caller.user_id
-        if not stored.HasField("timestamp"):
-            stored.timestamp.FromDatetime(self._clock())
-        return stored
+            return InvalidArgument("the signal cannot be published", violations)
+        signal.owner_id = caller.user_id
+        if not signal.HasField("timestamp"):
+            signal.timestamp.CopyFrom(now)
+        return None
 
     def submit(
         self, caller: Caller, signal: signal_pb2.Signal, field: str = "signal"
     ) -> tuple[signal_pb2.Signal, asyncio.Future[Appended]]:
-        """Validate and queue one signal; the future resolves when it is durable."""
+        """Validate, complete and queue one signal; the future resolves when it is durable."""
         require_role(caller, Role.TRADER)
-        stored = self.prepare(caller, signal, field)
-        return stored, self._writer.submit(SIGNALS_TOPIC, stored_entry(caller, stored))
+        refused = self._complete(caller, signal, field, self._now())
+        if refused is not None:
+            raise refused
+        return signal, self._writer.submit(SIGNALS_TOPIC, stored_entry(caller, signal))
 
     def submit_batch(
         self, caller: Caller, signals: Sequence[signal_pb2.Signal], field: str = "signals"
     ) -> SubmittedBatch:
-        """Validate a batch and queue its publishable signals together, completing them *in place*
-        (owner, a missing timestamp: one clock reading for the batch); the caller hands over
-        messages it owns. A signal that cannot be published is refused alone, under `field[i]`."""
+        """Validate, complete and queue a batch's publishable signals together (one clock reading,
+        one writer item); a signal that cannot be published is refused alone, under `field[i]`."""
         require_role(caller, Role.TRADER)
-        owner = caller.user_id
-        now = timestamp_pb2.Timestamp()
-        now.FromDatetime(self._clock())
-        accepted: list[tuple[int, signal_pb2.Signal]] = []
+        now = self._now()
+        accepted: list[int] = []
         refused: list[tuple[int, InvalidArgument]] = []
         entries: list[KeyedEntry] = []
         for index, signal in enumerate(signals):
-            violations = signal_violations(signal, f"{field}[{index}]")
-            if violations:
-                refused.append((index, InvalidArgument("the signal cannot be published", violations)))
-                continue
-            signal.owner_id = owner
-            if not signal.HasField("timestamp"):
-                signal.timestamp.CopyFrom(now)
-            accepted.append((index, signal))
-            entries.append(stored_entry(caller, signal))
+            problem = self._complete(caller, signal, f"{field}[{index}]", now)
+            if problem is None:
+                accepted.append(index)
+                entries.append(stored_entry(caller, signal))
+            else:
+                refused.append((index, problem))
         pending = self._writer.submit_many(SIGNALS_TOPIC, entries) if entries else None
         return SubmittedBatch(accepted, refused, pending)
 

@@ -97,7 +97,7 @@ class SignalBusHandlers(signal_bus_service_pb2_grpc.SignalBusServiceServicer):
             return messages.PublishSignalsResponse(acks=acks)
 
         def build(appended: list[Appended]) -> messages.PublishSignalsResponse:
-            for (index, _), result in zip(batch.accepted, appended, strict=True):
+            for index, result in zip(batch.accepted, appended, strict=True):
                 acks[index].offset = result.offset
                 acks[index].duplicate = result.duplicate
             return messages.PublishSignalsResponse(acks=acks)
