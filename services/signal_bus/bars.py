@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from alphintra.common.v1 import bar_pb2
 from services.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, Unavailable
@@ -39,8 +40,9 @@ def bar_topic(symbol: str, timeframe: int) -> str:
     return f"bars:{bar_pb2.Timeframe.Name(timeframe).removeprefix('TIMEFRAME_')}:{symbol}"
 
 
-@dataclass(frozen=True, slots=True)
-class BarEntry:
+class BarEntry(NamedTuple):
+    """Plain values in a tuple, untracked by the garbage collector (see SignalEntry)."""
+
     key: OffsetKey
     offset: str
     body: bytes
