@@ -11,6 +11,7 @@ calls get the grace period, then connections and pools close.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
@@ -231,11 +232,21 @@ def _probes(resources: Resources) -> dict[str, Callable[[], Awaitable[object]]]:
     return probes
 
 
+def settle_heap() -> None:
+    """Move everything start-up made (modules, protobuf descriptors, pools, models) out of the
+    garbage collector's reach, as the CPython docs suggest for long-running servers: a full
+    collection then walks only what the service made since, instead of pausing every request
+    for the tens of thousands of objects that live until exit."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:
     """Run one service until SIGTERM or SIGINT, then stop gracefully."""
     provider = setup_tracing(definition.name, settings.tracing)
     tracer = provider.get_tracer("alphintra.mesh") if provider is not None else None
     running = await start_service(definition, settings, tracer=tracer)
+    settle_heap()
     metrics_note = f", metrics on :{running.metrics.port}" if running.metrics else ""
     log.info("%s serving on %s:%d%s", definition.name, settings.host, running.port, metrics_note)
     stopping = asyncio.Event()
