@@ -41,7 +41,7 @@ def bar_topic(symbol: str, timeframe: int) -> str:
 
 
 class BarEntry(NamedTuple):
-    """Plain values in a tuple, untracked by the garbage collector (see SignalEntry)."""
+    """Plain values only (see SignalEntry)."""
 
     key: OffsetKey
     offset: str

@@ -21,9 +21,9 @@ SIGNALS_TOPIC = "signals"
 
 
 class SignalEntry(NamedTuple):
-    """A tuple of plain values, so the garbage collector stops tracking it: the fanout window
-    holds tens of thousands, which as objects (or with their parsed `Signal`) would make every
-    full collection a pause of tens of milliseconds on the delivery path."""
+    """Plain values only, no parsed `Signal`: the fanout window holds tens of thousands, and
+    each parsed message is one more object every full collection walks (about 18 ms per 50,000
+    here), a pause on the delivery path."""
 
     key: OffsetKey
     offset: str
