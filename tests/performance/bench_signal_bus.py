@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import grpc
@@ -173,14 +174,34 @@ async def _redis_delivery_rate(client: Redis) -> float:
     return sum(counts) / (time.perf_counter() - started)
 
 
-async def _paced(publish) -> None:
+async def _paced(label: str, publish: Callable[[int], Awaitable[object]]) -> None:
+    """Start `publish(index)` LATENCY_RATE times a second without waiting for the answers; the
+    load client keeps only the publishes still in flight, and reports the ones that failed."""
     interval = 1 / LATENCY_RATE
+    total = LATENCY_RATE * LATENCY_SECONDS
+    pending: set[asyncio.Task] = set()
+    failures: list[BaseException] = []
+
+    async def publish_one(index: int) -> None:
+        # awaited inside a task: a gRPC call object nobody references is cancelled when collected
+        await publish(index)
+
+    def finished(task: asyncio.Task) -> None:
+        pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            failures.append(task.exception())
+
     started = time.perf_counter()
-    for index in range(LATENCY_RATE * LATENCY_SECONDS):
+    for index in range(total):
         delay = started + index * interval - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        await publish(index)
+        task = asyncio.create_task(publish_one(index))
+        pending.add(task)
+        task.add_done_callback(finished)
+    await asyncio.gather(*pending, return_exceptions=True)
+    if failures:
+        print(f"{label} latency: {len(failures)} of {total} publishes failed", file=sys.stderr)
 
 
 async def _bus_latency(stub) -> list[float]:
@@ -196,30 +217,12 @@ async def _bus_latency(stub) -> list[float]:
 
     reader = asyncio.create_task(subscribe())
     await asyncio.sleep(0.5)
-
-    async def publish_one(index: int) -> None:
-        # awaited inside a coroutine: a call object nobody references is cancelled when collected
-        await stub.PublishSignal(
+    await _paced(
+        "signal bus",
+        lambda index: stub.PublishSignal(
             messages.PublishSignalRequest(signal=_signal(index, "lat")), metadata=METADATA
-        )
-
-    failures: list[BaseException] = []
-
-    def finished(task: asyncio.Future) -> None:
-        pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            failures.append(task.exception())
-
-    async def publish(index: int) -> None:
-        task = asyncio.create_task(publish_one(index))
-        pending.add(task)
-        task.add_done_callback(finished)
-
-    pending: set[asyncio.Future] = set()
-    await _paced(publish)
-    await asyncio.gather(*pending, return_exceptions=True)
-    if failures:
-        print(f"signal bus latency: {len(failures)} of {total} publishes failed", file=sys.stderr)
+        ),
+    )
     await asyncio.sleep(1.0)  # the last deliveries
     reader.cancel()
     await asyncio.gather(reader, return_exceptions=True)
@@ -243,15 +246,7 @@ async def _redis_latency(client: Redis, url: str) -> list[float]:
 
     reader = asyncio.create_task(subscribe())
     await asyncio.sleep(0.5)
-
-    async def publish(_: int) -> None:
-        future = asyncio.ensure_future(client.xadd("reference:latency", {"sent": repr(time.perf_counter())}))
-        pending.add(future)
-        future.add_done_callback(pending.discard)
-
-    pending: set[asyncio.Future] = set()
-    await _paced(publish)
-    await asyncio.gather(*pending)
+    await _paced("redis-py", lambda _: client.xadd("reference:latency", {"sent": repr(time.perf_counter())}))
     await asyncio.wait_for(reader, 30)
     await reader_client.aclose()
     return latencies
