@@ -17,6 +17,10 @@ from services.mesh.devstack.processes import describe_exit, spawn, terminate, wa
 
 START_TIMEOUT_SECONDS = 30
 STOP_GRACE_SECONDS = 10
+# Envoy's default is one worker per hardware thread. Locally it shares the machine with every
+# service and client, and one connection is served by one worker anyway: a second worker only
+# adds wake-ups (the gateway benchmark's p50 overhead drops by about 0.05 ms with one).
+DEFAULT_WORKERS = 1
 
 
 def find_envoy() -> Path:
@@ -32,9 +36,16 @@ def find_envoy() -> Path:
 class EmbeddedEnvoy(ManagedServer):
     """One Envoy process; `admin_port` must be the admin port written in the config."""
 
-    def __init__(self, config_path: Path, admin_port: int, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        admin_port: int,
+        log_path: Path | None = None,
+        workers: int = DEFAULT_WORKERS,
+    ) -> None:
         self.config_path = Path(config_path).absolute()
         self.admin_port = admin_port
+        self.workers = workers
         self.log_path = log_path or self.config_path.with_suffix(".log")
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -50,6 +61,7 @@ class EmbeddedEnvoy(ManagedServer):
             # hot restart shares memory keyed by base id: the admin port is unique among running Envoys
             *("--base-id", str(self.admin_port)),
             *("--log-level", "warn"),
+            *("--concurrency", str(self.workers)),
         ]
         self._process = spawn(command, self.log_path)
         process = self._process

@@ -9,6 +9,7 @@ that leave only Envoy reachable from outside.
 from __future__ import annotations
 
 import functools
+import math
 
 import kubernetes_validate
 import kubernetes_validate.utils
@@ -211,6 +212,19 @@ def test_secrets_are_referenced_never_stored(source):
             assert not any(
                 word in key.upper() for word in ("PASSWORD", "PASSPHRASE", "SECRET", "DATABASE_URL")
             ), f"{config_map['metadata']['name']}: {key} belongs in a Secret"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_envoy_runs_one_worker_per_cpu_of_its_limit(source):
+    # without --concurrency Envoy starts one worker per node hardware thread, which the CPU
+    # quota then throttles
+    [envoy] = containers(named(resources_of(source), "Deployment", "envoy"))
+    command = envoy["command"]
+    assert "--concurrency" in command, f"{source}: Envoy's worker count is left to the node"
+    workers = int(command[command.index("--concurrency") + 1])
+    limit = envoy["resources"]["limits"]["cpu"]
+    cpus = int(limit[:-1]) / 1000 if limit.endswith("m") else float(limit)
+    assert workers == max(1, math.floor(cpus)), f"{source}: {workers} workers for a {limit} CPU limit"
 
 
 def test_prod_puts_envoy_behind_a_load_balancer_and_dev_does_not():
