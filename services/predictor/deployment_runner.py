@@ -8,9 +8,12 @@ derived from deployment, symbol and bar time, so a bar processed twice (a reconn
 publishes its signal once.
 
 Warm-up: without a cached state the deployment reads the topic's retained history from its
-start and publishes nothing until it has caught up (the bus's first heartbeat); with a cached
-state for every symbol (the model pipelines', or the strategy evaluator's) it restores it and
-resumes right after the bar it includes, live.
+start and publishes nothing until it has caught up (the bus's first heartbeat), except for the
+bars after the last one it had processed per symbol (kept with its statistics in PostgreSQL): a
+restarted deployment whose cache was lost still signals the bars that arrived while it was down
+or warming up, once each (signal ids are per bar). With a cached state for every symbol (the
+model pipelines', or the strategy evaluator's) it restores it and resumes right after the bar
+it includes, live.
 
 A batch of bars and its checkpoint go together: the bars, their signals and statistics, then the
 state and the offset after them. Halting waits for the batch in progress (`pause`), so a restarted
@@ -113,6 +116,8 @@ class Statistics:
     last_bar_time: datetime | None = None
     last_signal_time: datetime | None = None
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    # the open time of the last bar processed, per symbol
+    symbol_last_bar_times: dict[str, datetime] = field(default_factory=dict)
 
     def message(self) -> messages.DeploymentStatistics:
         statistics = messages.DeploymentStatistics(
@@ -126,6 +131,8 @@ class Statistics:
             statistics.last_signal_time.FromDatetime(self.last_signal_time)
         if self.latencies:
             statistics.latency_p95_milliseconds = float(np.percentile(np.array(self.latencies), 95)) * 1000.0
+        for symbol, bar_time in self.symbol_last_bar_times.items():
+            statistics.symbol_last_bar_times[symbol].FromDatetime(bar_time)
         return statistics
 
     @classmethod
@@ -135,6 +142,9 @@ class Statistics:
             statistics.last_bar_time = saved.last_bar_time.ToDatetime(tzinfo=UTC)
         if saved.HasField("last_signal_time"):
             statistics.last_signal_time = saved.last_signal_time.ToDatetime(tzinfo=UTC)
+        statistics.symbol_last_bar_times = {
+            symbol: stamp.ToDatetime(tzinfo=UTC) for symbol, stamp in saved.symbol_last_bar_times.items()
+        }
         return statistics
 
 
@@ -160,6 +170,8 @@ class DeploymentRunner:
         self._retry_seconds = retry_seconds
         self._clock = clock
         self.statistics = Statistics.restored(deployment.statistics)
+        # bars up to these were processed before this runner started: they warm up, the rest signal
+        self._processed_through = dict(self.statistics.symbol_last_bar_times)
         self.live = asyncio.Event()
         # held while a batch of bars and its checkpoint are in progress
         self._batch = asyncio.Lock()
@@ -257,11 +269,15 @@ class DeploymentRunner:
             return
         bar_time = bar.time.ToDatetime(tzinfo=UTC)
         run.gate.bar()
+        seen = self._processed_through.get(bar.symbol)
+        # a bar processed before the restart (counted, signalled) only warms the state up again
+        replayed = seen is not None and bar_time <= seen
+        signalling = not replayed and (self.live.is_set() or seen is not None)
         try:
             if run.evaluator is not None:
-                signal = self._evaluate(run, bar, bar_time)
+                signal = self._evaluate(run, bar, bar_time, signalling)
             else:
-                signal = await self._predict(run, bar, bar_time)
+                signal = await self._predict(run, bar, bar_time, signalling)
             if signal is not None:
                 await self._bus.publish(self.owner_id, signal)
                 run.gate.published(signal.action)
@@ -273,18 +289,23 @@ class DeploymentRunner:
             log.warning(
                 "deployment %s: bar %s %s failed: %s", self.deployment.id, bar.symbol, bar_time, error.message
             )
+        if replayed:
+            return
         # counted once done: whoever reads N bars processed reads their signals counted too
         self.statistics.bars_processed += 1
         self.statistics.last_bar_time = bar_time
+        self.statistics.symbol_last_bar_times[bar.symbol] = bar_time
 
-    async def _predict(self, run: SymbolRun, bar, bar_time: datetime) -> signal_pb2.Signal | None:
+    async def _predict(
+        self, run: SymbolRun, bar, bar_time: datetime, signalling: bool
+    ) -> signal_pb2.Signal | None:
         vectors = [
             pipeline.update_fields(bar.open, bar.high, bar.low, bar.close, bar.volume)
             for pipeline in run.pipelines
         ]
         names, values = _union(run.pipelines)
         run.latest = LatestFeatures(bar.symbol, bar_time, names, values)
-        if not self.live.is_set() or any(vector is None for vector in vectors):
+        if not signalling or any(vector is None for vector in vectors):
             return None
         scores, versions = [], []
         for member, vector in zip(self.members, vectors, strict=True):
@@ -318,14 +339,16 @@ class DeploymentRunner:
         score = policy.weighted_average(scores, weights)
         return policy.decide(score, self._thresholds, probability=probability), score
 
-    def _evaluate(self, run: SymbolRun, bar, bar_time: datetime) -> signal_pb2.Signal | None:
+    def _evaluate(
+        self, run: SymbolRun, bar, bar_time: datetime, signalling: bool
+    ) -> signal_pb2.Signal | None:
         assert run.evaluator is not None
         decision = run.evaluator.update(bar.open, bar.high, bar.low, bar.close, bar.volume)
         if run.strategy_features is not None:
             run.strategy_features.update_fields(bar.open, bar.high, bar.low, bar.close, bar.volume)
             names, values = _union([run.strategy_features])
             run.latest = LatestFeatures(bar.symbol, bar_time, names, values)
-        if not self.live.is_set() or not decision.acting_rule:
+        if not signalling or not decision.acting_rule:
             return None
         if decision.enter_long:
             action = policy.BUY

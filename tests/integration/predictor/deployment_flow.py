@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+from redis.asyncio import Redis
 from skl2onnx import to_onnx
 from sklearn.ensemble import GradientBoostingClassifier
 
@@ -21,6 +22,7 @@ from alphintra.workflow.v1 import workflow_pb2, workflow_service_pb2, workflow_s
 from services.core.features import compute_features, feature_columns
 from services.mesh.identity import caller_metadata
 from services.mesh.server import RunningService
+from services.predictor.feature_cache import FeatureCache
 from tests.integration.predictor.mesh_services import ALICE, channel_to, running_predictor
 
 SYMBOL = "BTC-USD"
@@ -134,11 +136,20 @@ class RestartedRun:
 
 
 async def run_across_restart(
-    peers, deployment: deployments.Deployment, messages: list[bar_pb2.Bar], request_id: str
+    peers,
+    deployment: deployments.Deployment,
+    messages: list[bar_pb2.Bar],
+    request_id: str,
+    *,
+    lose_cache: bool = False,
 ) -> RestartedRun:
     """Deploy, publish the first half of `messages`, stop the predictor once they are processed, then
     a new predictor process on the same database and Redis (which restores the deployment by itself)
-    gets the rest; its latest features, its stop and its signals as the bus has them."""
+    gets the rest; its latest features, its stop and its signals as the bus has them.
+
+    `lose_cache`: the deployment's cached state is deleted while no predictor runs, and the rest of
+    the bars are published then, so the new predictor warms up from the topic's history with bars
+    it has never processed among them."""
     environment = peers.predictor_environment()
     half = len(messages) // 2
     async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
@@ -146,9 +157,19 @@ async def run_across_restart(
         created = await create_deployment(stub, deployment, request_id=request_id)
         await publish_bars(peers.bus, messages[:half])
         await processed(stub, created.id, half)
+    if lose_cache:
+        redis = Redis.from_url(peers.redis_url)
+        try:
+            cache = FeatureCache(redis, peers.feature_cache_prefix, ttl_seconds=60)
+            assert await cache.checkpoints(created.id), "the first predictor cached no state"
+            await cache.forget_states(created.id)
+        finally:
+            await redis.aclose()
+        await publish_bars(peers.bus, messages[half:])
     async with running_predictor(environment) as predictor, channel_to(predictor) as channel:
         stub = deployment_service_pb2_grpc.DeploymentServiceStub(channel)
-        await publish_bars(peers.bus, messages[half:])
+        if not lose_cache:
+            await publish_bars(peers.bus, messages[half:])
         final = await processed_through(stub, created.id, messages[-1])
         latest = await stub.GetLatestFeatures(
             deployments.GetLatestFeaturesRequest(deployment_id=created.id), metadata=caller_metadata(ALICE)

@@ -45,6 +45,10 @@ class Peers:
     def alias_channel(self) -> str:
         return f"{self.namespace}.aliases"
 
+    @property
+    def feature_cache_prefix(self) -> str:
+        return f"{self.namespace}.features"
+
     def predictor_environment(self, **settings: object) -> dict[str, str]:
         environment = {
             "DATABASE_URL": self.database_url,
@@ -53,7 +57,7 @@ class Peers:
             "ALPHINTRA_PREDICTOR__DRIFT_CHECK_SECONDS": "0",
             "ALPHINTRA_PREDICTOR__REGISTRY_ALIAS_CHANNEL": self.alias_channel,
             "ALPHINTRA_PREDICTOR__REGISTRY_RECONNECT_SECONDS": "0.1",
-            "ALPHINTRA_PREDICTOR__FEATURE_CACHE_PREFIX": f"{self.namespace}.features",
+            "ALPHINTRA_PREDICTOR__FEATURE_CACHE_PREFIX": self.feature_cache_prefix,
             "ALPHINTRA_PREDICTOR__DEPLOYMENT_RETRY_SECONDS": "0.2",
             "ALPHINTRA_PREDICTOR__ARTIFACTS_ROOT": str(self.artifacts),
             "ALPHINTRA_PREDICTOR__MODEL_CACHE_DIRECTORY": str(self.artifacts.parent / "predictor-cache"),

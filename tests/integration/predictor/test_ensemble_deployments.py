@@ -127,9 +127,13 @@ def ensemble(combiner: int, weights: list[float]) -> deployments.Ensemble:
     return deployments.Ensemble(members=members, combiner=combiner)
 
 
-@pytest.mark.parametrize("combiner_name", sorted(COMBINERS))
+@pytest.mark.parametrize(
+    ("combiner_name", "lose_cache"),
+    [(name, False) for name in sorted(COMBINERS)] + [(min(COMBINERS), True)],
+    ids=lambda value: {True: "cache-lost", False: "cache-kept"}.get(value, value),
+)
 async def test_an_ensemble_deployment_combines_its_members_bar_for_bar_across_a_restart(
-    combiner_name: str, database_url, redis_url, namespace, tmp_path: Path
+    combiner_name: str, lose_cache: bool, database_url, redis_url, namespace, tmp_path: Path
 ) -> None:
     combiner, weights = COMBINERS[combiner_name]
     bars = synthetic_bars(BAR_COUNT, seed=21, start="2024-03-01", frequency="h")
@@ -152,7 +156,7 @@ async def test_an_ensemble_deployment_combines_its_members_bar_for_bar_across_a_
                 quantity=QUANTITY, stop_loss_fraction=STOP_LOSS, take_profit_fraction=TAKE_PROFIT
             ),
         )
-        run = await run_across_restart(peers, request, messages, combiner_name)
+        run = await run_across_restart(peers, request, messages, combiner_name, lose_cache=lose_cache)
     created, final, latest, stopped, signals = run.created, run.final, run.latest, run.stopped, run.signals
 
     assert created.state == deployments.DEPLOYMENT_STATE_RUNNING

@@ -88,9 +88,13 @@ def batch_signals(spec, bars, risk: tuple[float, float]) -> list[tuple]:
     return found
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize(
+    ("case", "lose_cache"),
+    [(case, False) for case in sorted(CASES)] + [("rsi-risk-nodes", True)],
+    ids=lambda value: {True: "cache-lost", False: "cache-kept"}.get(value, value),
+)
 async def test_a_strategy_deployment_signals_what_the_batch_evaluation_decides_across_a_restart(
-    case: str, database_url, redis_url, namespace, tmp_path: Path
+    case: str, lose_cache: bool, database_url, redis_url, namespace, tmp_path: Path
 ) -> None:
     graph, risk = CASES[case]
     bars = synthetic_bars(BAR_COUNT, seed=18, start="2023-01-01", frequency="D")
@@ -105,11 +109,13 @@ async def test_a_strategy_deployment_signals_what_the_batch_evaluation_decides_a
         )
         if risk is not None:
             request.risk.CopyFrom(risk)
-        run = await run_across_restart(peers, request, messages, case)
+        run = await run_across_restart(peers, request, messages, case, lose_cache=lose_cache)
     created, final, latest, stopped, signals = run.created, run.final, run.latest, run.stopped, run.signals
 
     assert created.state == deployments.DEPLOYMENT_STATE_RUNNING
+    # every bar counted once, also those a lost cache made the new predictor read again
     assert final.statistics.bars_processed == BAR_COUNT
+    assert final.statistics.symbol_last_bar_times[SYMBOL] == messages[-1].time
     assert final.statistics.bars_failed == 0
     assert final.statistics.signals_published == len(signals)
     assert stopped.state == deployments.DEPLOYMENT_STATE_STOPPED

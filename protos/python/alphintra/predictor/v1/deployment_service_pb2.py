@@ -30,13 +30,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/alphintra/predictor/v1/deployment_service.proto\x12\x16\x61lphintra.predictor.v1\x1a\x1d\x61lphintra/common/v1/bar.proto\x1a)alphintra/strategy/v1/strategy_spec.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"T\n\x0eModelReference\x12\x12\n\nmodel_name\x18\x01 \x01(\t\x12\x11\n\x07version\x18\x02 \x01(\x03H\x00\x12\x0f\n\x05\x61lias\x18\x03 \x01(\tH\x00\x42\n\n\x08selector\"W\n\x0e\x45nsembleMember\x12\x35\n\x05model\x18\x01 \x01(\x0b\x32&.alphintra.predictor.v1.ModelReference\x12\x0e\n\x06weight\x18\x02 \x01(\x01\"w\n\x08\x45nsemble\x12\x37\n\x07members\x18\x01 \x03(\x0b\x32&.alphintra.predictor.v1.EnsembleMember\x12\x32\n\x08\x63ombiner\x18\x02 \x01(\x0e\x32 .alphintra.predictor.v1.Combiner\"q\n\x10SignalThresholds\x12\x15\n\rbuy_threshold\x18\x01 \x01(\x01\x12\x16\n\x0esell_threshold\x18\x02 \x01(\x01\x12\x14\n\x0cpublish_hold\x18\x03 \x01(\x08\x12\x18\n\x10suppress_repeats\x18\x04 \x01(\x08\"s\n\x0e\x44\x65ploymentRisk\x12\x10\n\x08quantity\x18\x01 \x01(\x01\x12\x1a\n\x12stop_loss_fraction\x18\x02 \x01(\x01\x12\x1c\n\x14take_profit_fraction\x18\x03 \x01(\x01\x12\x15\n\rcooldown_bars\x18\x04 \x01(\x05\"\xe9\x01\n\x14\x44\x65ploymentStatistics\x12\x16\n\x0e\x62\x61rs_processed\x18\x01 \x01(\x03\x12\x19\n\x11signals_published\x18\x02 \x01(\x03\x12\x31\n\rlast_bar_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10last_signal_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x62\x61rs_failed\x18\x05 \x01(\x03\x12 \n\x18latency_p95_milliseconds\x18\x06 \x01(\x01\"\xbd\x06\n\nDeployment\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x10\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x08\x12\x16\n\x08owner_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12<\n\x05state\x18\x05 \x01(\x0e\x32\'.alphintra.predictor.v1.DeploymentStateB\x04\xe2\x41\x01\x03\x12\x37\n\x05model\x18\x06 \x01(\x0b\x32&.alphintra.predictor.v1.ModelReferenceH\x00\x12\x34\n\x08\x65nsemble\x18\x07 \x01(\x0b\x32 .alphintra.predictor.v1.EnsembleH\x00\x12\x37\n\x08strategy\x18\x08 \x01(\x0b\x32#.alphintra.strategy.v1.StrategySpecH\x00\x12\x15\n\x07symbols\x18\t \x03(\tB\x04\xe2\x41\x01\x02\x12\x37\n\ttimeframe\x18\n \x01(\x0e\x32\x1e.alphintra.common.v1.TimeframeB\x04\xe2\x41\x01\x02\x12<\n\nthresholds\x18\x0b \x01(\x0b\x32(.alphintra.predictor.v1.SignalThresholds\x12\x34\n\x04risk\x18\x0c \x01(\x0b\x32&.alphintra.predictor.v1.DeploymentRisk\x12\x13\n\x0bstrategy_id\x18\r \x01(\t\x12\x46\n\nstatistics\x18\x0e \x01(\x0b\x32,.alphintra.predictor.v1.DeploymentStatisticsB\x04\xe2\x41\x01\x03\x12\'\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x12.google.rpc.StatusB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x33\n\tstop_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x42\x08\n\x06source\"k\n\x17\x43reateDeploymentRequest\x12<\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.DeploymentB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"R\n\x18\x43reateDeploymentResponse\x12\x36\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.Deployment\"D\n\x15StopDeploymentRequest\x12\x1b\n\rdeployment_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0e\n\x06reason\x18\x02 \x01(\t\"P\n\x16StopDeploymentResponse\x12\x36\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.Deployment\"3\n\x14GetDeploymentRequest\x12\x1b\n\rdeployment_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"O\n\x15GetDeploymentResponse\x12\x36\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.Deployment\"w\n\x16ListDeploymentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0e\x32\'.alphintra.predictor.v1.DeploymentState\"k\n\x17ListDeploymentsResponse\x12\x37\n\x0b\x64\x65ployments\x18\x01 \x03(\x0b\x32\".alphintra.predictor.v1.Deployment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"G\n\x18GetLatestFeaturesRequest\x12\x1b\n\rdeployment_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0e\n\x06symbol\x18\x02 \x01(\t\"\x84\x01\n\x0eSymbolFeatures\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08\x62\x61r_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rfeature_names\x18\x03 \x03(\t\x12\x0e\n\x06values\x18\x04 \x03(\x01\x12\r\n\x05ready\x18\x05 \x01(\x08\"T\n\x19GetLatestFeaturesResponse\x12\x37\n\x07symbols\x18\x01 \x03(\x0b\x32&.alphintra.predictor.v1.SymbolFeatures*\xca\x01\n\x0f\x44\x65ploymentState\x12 \n\x1c\x44\x45PLOYMENT_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x44\x45PLOYMENT_STATE_STARTING\x10\x01\x12\x1c\n\x18\x44\x45PLOYMENT_STATE_RUNNING\x10\x02\x12\x1d\n\x19\x44\x45PLOYMENT_STATE_STOPPING\x10\x03\x12\x1c\n\x18\x44\x45PLOYMENT_STATE_STOPPED\x10\x04\x12\x1b\n\x17\x44\x45PLOYMENT_STATE_FAILED\x10\x05*_\n\x08\x43ombiner\x12\x18\n\x14\x43OMBINER_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43OMBINER_WEIGHTED_AVERAGE\x10\x01\x12\x1a\n\x16\x43OMBINER_MAJORITY_VOTE\x10\x02\x32\xa3\x06\n\x11\x44\x65ploymentService\x12\x91\x01\n\x10\x43reateDeployment\x12/.alphintra.predictor.v1.CreateDeploymentRequest\x1a\x30.alphintra.predictor.v1.CreateDeploymentResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/deployments:\x01*\x12\xa0\x01\n\x0eStopDeployment\x12-.alphintra.predictor.v1.StopDeploymentRequest\x1a..alphintra.predictor.v1.StopDeploymentResponse\"/\x82\xd3\xe4\x93\x02)\"$/v1/deployments/{deployment_id}:stop:\x01*\x12\x95\x01\n\rGetDeployment\x12,.alphintra.predictor.v1.GetDeploymentRequest\x1a-.alphintra.predictor.v1.GetDeploymentResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/deployments/{deployment_id}\x12\x8b\x01\n\x0fListDeployments\x12..alphintra.predictor.v1.ListDeploymentsRequest\x1a/.alphintra.predictor.v1.ListDeploymentsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/deployments\x12\xb0\x01\n\x11GetLatestFeatures\x12\x30.alphintra.predictor.v1.GetLatestFeaturesRequest\x1a\x31.alphintra.predictor.v1.GetLatestFeaturesResponse\"6\x82\xd3\xe4\x93\x02\x30\x12./v1/deployments/{deployment_id}/latestFeaturesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/alphintra/predictor/v1/deployment_service.proto\x12\x16\x61lphintra.predictor.v1\x1a\x1d\x61lphintra/common/v1/bar.proto\x1a)alphintra/strategy/v1/strategy_spec.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"T\n\x0eModelReference\x12\x12\n\nmodel_name\x18\x01 \x01(\t\x12\x11\n\x07version\x18\x02 \x01(\x03H\x00\x12\x0f\n\x05\x61lias\x18\x03 \x01(\tH\x00\x42\n\n\x08selector\"W\n\x0e\x45nsembleMember\x12\x35\n\x05model\x18\x01 \x01(\x0b\x32&.alphintra.predictor.v1.ModelReference\x12\x0e\n\x06weight\x18\x02 \x01(\x01\"w\n\x08\x45nsemble\x12\x37\n\x07members\x18\x01 \x03(\x0b\x32&.alphintra.predictor.v1.EnsembleMember\x12\x32\n\x08\x63ombiner\x18\x02 \x01(\x0e\x32 .alphintra.predictor.v1.Combiner\"q\n\x10SignalThresholds\x12\x15\n\rbuy_threshold\x18\x01 \x01(\x01\x12\x16\n\x0esell_threshold\x18\x02 \x01(\x01\x12\x14\n\x0cpublish_hold\x18\x03 \x01(\x08\x12\x18\n\x10suppress_repeats\x18\x04 \x01(\x08\"s\n\x0e\x44\x65ploymentRisk\x12\x10\n\x08quantity\x18\x01 \x01(\x01\x12\x1a\n\x12stop_loss_fraction\x18\x02 \x01(\x01\x12\x1c\n\x14take_profit_fraction\x18\x03 \x01(\x01\x12\x15\n\rcooldown_bars\x18\x04 \x01(\x05\"\xa5\x03\n\x14\x44\x65ploymentStatistics\x12\x16\n\x0e\x62\x61rs_processed\x18\x01 \x01(\x03\x12\x19\n\x11signals_published\x18\x02 \x01(\x03\x12\x31\n\rlast_bar_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10last_signal_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x62\x61rs_failed\x18\x05 \x01(\x03\x12 \n\x18latency_p95_milliseconds\x18\x06 \x01(\x01\x12\x63\n\x15symbol_last_bar_times\x18\x07 \x03(\x0b\x32\x44.alphintra.predictor.v1.DeploymentStatistics.SymbolLastBarTimesEntry\x1aU\n\x17SymbolLastBarTimesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x02\x38\x01\"\xbd\x06\n\nDeployment\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x10\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x08\x12\x16\n\x08owner_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12<\n\x05state\x18\x05 \x01(\x0e\x32\'.alphintra.predictor.v1.DeploymentStateB\x04\xe2\x41\x01\x03\x12\x37\n\x05model\x18\x06 \x01(\x0b\x32&.alphintra.predictor.v1.ModelReferenceH\x00\x12\x34\n\x08\x65nsemble\x18\x07 \x01(\x0b\x32 .alphintra.predictor.v1.EnsembleH\x00\x12\x37\n\x08strategy\x18\x08 \x01(\x0b\x32#.alphintra.strategy.v1.StrategySpecH\x00\x12\x15\n\x07symbols\x18\t \x03(\tB\x04\xe2\x41\x01\x02\x12\x37\n\ttimeframe\x18\n \x01(\x0e\x32\x1e.alphintra.common.v1.TimeframeB\x04\xe2\x41\x01\x02\x12<\n\nthresholds\x18\x0b \x01(\x0b\x32(.alphintra.predictor.v1.SignalThresholds\x12\x34\n\x04risk\x18\x0c \x01(\x0b\x32&.alphintra.predictor.v1.DeploymentRisk\x12\x13\n\x0bstrategy_id\x18\r \x01(\t\x12\x46\n\nstatistics\x18\x0e \x01(\x0b\x32,.alphintra.predictor.v1.DeploymentStatisticsB\x04\xe2\x41\x01\x03\x12\'\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x12.google.rpc.StatusB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x33\n\tstop_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x42\x08\n\x06source\"k\n\x17\x43reateDeploymentRequest\x12<\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.DeploymentB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"R\n\x18\x43reateDeploymentResponse\x12\x36\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.Deployment\"D\n\x15StopDeploymentRequest\x12\x1b\n\rdeployment_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0e\n\x06reason\x18\x02 \x01(\t\"P\n\x16StopDeploymentResponse\x12\x36\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.Deployment\"3\n\x14GetDeploymentRequest\x12\x1b\n\rdeployment_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"O\n\x15GetDeploymentResponse\x12\x36\n\ndeployment\x18\x01 \x01(\x0b\x32\".alphintra.predictor.v1.Deployment\"w\n\x16ListDeploymentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0e\x32\'.alphintra.predictor.v1.DeploymentState\"k\n\x17ListDeploymentsResponse\x12\x37\n\x0b\x64\x65ployments\x18\x01 \x03(\x0b\x32\".alphintra.predictor.v1.Deployment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"G\n\x18GetLatestFeaturesRequest\x12\x1b\n\rdeployment_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0e\n\x06symbol\x18\x02 \x01(\t\"\x84\x01\n\x0eSymbolFeatures\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08\x62\x61r_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rfeature_names\x18\x03 \x03(\t\x12\x0e\n\x06values\x18\x04 \x03(\x01\x12\r\n\x05ready\x18\x05 \x01(\x08\"T\n\x19GetLatestFeaturesResponse\x12\x37\n\x07symbols\x18\x01 \x03(\x0b\x32&.alphintra.predictor.v1.SymbolFeatures*\xca\x01\n\x0f\x44\x65ploymentState\x12 \n\x1c\x44\x45PLOYMENT_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x44\x45PLOYMENT_STATE_STARTING\x10\x01\x12\x1c\n\x18\x44\x45PLOYMENT_STATE_RUNNING\x10\x02\x12\x1d\n\x19\x44\x45PLOYMENT_STATE_STOPPING\x10\x03\x12\x1c\n\x18\x44\x45PLOYMENT_STATE_STOPPED\x10\x04\x12\x1b\n\x17\x44\x45PLOYMENT_STATE_FAILED\x10\x05*_\n\x08\x43ombiner\x12\x18\n\x14\x43OMBINER_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43OMBINER_WEIGHTED_AVERAGE\x10\x01\x12\x1a\n\x16\x43OMBINER_MAJORITY_VOTE\x10\x02\x32\xa3\x06\n\x11\x44\x65ploymentService\x12\x91\x01\n\x10\x43reateDeployment\x12/.alphintra.predictor.v1.CreateDeploymentRequest\x1a\x30.alphintra.predictor.v1.CreateDeploymentResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/deployments:\x01*\x12\xa0\x01\n\x0eStopDeployment\x12-.alphintra.predictor.v1.StopDeploymentRequest\x1a..alphintra.predictor.v1.StopDeploymentResponse\"/\x82\xd3\xe4\x93\x02)\"$/v1/deployments/{deployment_id}:stop:\x01*\x12\x95\x01\n\rGetDeployment\x12,.alphintra.predictor.v1.GetDeploymentRequest\x1a-.alphintra.predictor.v1.GetDeploymentResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/deployments/{deployment_id}\x12\x8b\x01\n\x0fListDeployments\x12..alphintra.predictor.v1.ListDeploymentsRequest\x1a/.alphintra.predictor.v1.ListDeploymentsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/deployments\x12\xb0\x01\n\x11GetLatestFeatures\x12\x30.alphintra.predictor.v1.GetLatestFeaturesRequest\x1a\x31.alphintra.predictor.v1.GetLatestFeaturesResponse\"6\x82\xd3\xe4\x93\x02\x30\x12./v1/deployments/{deployment_id}/latestFeaturesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'alphintra.predictor.v1.deployment_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_DEPLOYMENTSTATISTICS_SYMBOLLASTBARTIMESENTRY']._loaded_options = None
+  _globals['_DEPLOYMENTSTATISTICS_SYMBOLLASTBARTIMESENTRY']._serialized_options = b'8\001'
   _globals['_DEPLOYMENT'].fields_by_name['name']._loaded_options = None
   _globals['_DEPLOYMENT'].fields_by_name['name']._serialized_options = b'\342A\001\003'
   _globals['_DEPLOYMENT'].fields_by_name['id']._loaded_options = None
@@ -77,10 +79,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DEPLOYMENTSERVICE'].methods_by_name['ListDeployments']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/deployments'
   _globals['_DEPLOYMENTSERVICE'].methods_by_name['GetLatestFeatures']._loaded_options = None
   _globals['_DEPLOYMENTSERVICE'].methods_by_name['GetLatestFeatures']._serialized_options = b'\202\323\344\223\0020\022./v1/deployments/{deployment_id}/latestFeatures'
-  _globals['_DEPLOYMENTSTATE']._serialized_start=2870
-  _globals['_DEPLOYMENTSTATE']._serialized_end=3072
-  _globals['_COMBINER']._serialized_start=3074
-  _globals['_COMBINER']._serialized_end=3169
+  _globals['_DEPLOYMENTSTATE']._serialized_start=3058
+  _globals['_DEPLOYMENTSTATE']._serialized_end=3260
+  _globals['_COMBINER']._serialized_start=3262
+  _globals['_COMBINER']._serialized_end=3357
   _globals['_MODELREFERENCE']._serialized_start=270
   _globals['_MODELREFERENCE']._serialized_end=354
   _globals['_ENSEMBLEMEMBER']._serialized_start=356
@@ -92,31 +94,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DEPLOYMENTRISK']._serialized_start=681
   _globals['_DEPLOYMENTRISK']._serialized_end=796
   _globals['_DEPLOYMENTSTATISTICS']._serialized_start=799
-  _globals['_DEPLOYMENTSTATISTICS']._serialized_end=1032
-  _globals['_DEPLOYMENT']._serialized_start=1035
-  _globals['_DEPLOYMENT']._serialized_end=1864
-  _globals['_CREATEDEPLOYMENTREQUEST']._serialized_start=1866
-  _globals['_CREATEDEPLOYMENTREQUEST']._serialized_end=1973
-  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_start=1975
-  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_end=2057
-  _globals['_STOPDEPLOYMENTREQUEST']._serialized_start=2059
-  _globals['_STOPDEPLOYMENTREQUEST']._serialized_end=2127
-  _globals['_STOPDEPLOYMENTRESPONSE']._serialized_start=2129
-  _globals['_STOPDEPLOYMENTRESPONSE']._serialized_end=2209
-  _globals['_GETDEPLOYMENTREQUEST']._serialized_start=2211
-  _globals['_GETDEPLOYMENTREQUEST']._serialized_end=2262
-  _globals['_GETDEPLOYMENTRESPONSE']._serialized_start=2264
-  _globals['_GETDEPLOYMENTRESPONSE']._serialized_end=2343
-  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_start=2345
-  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_end=2464
-  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_start=2466
-  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_end=2573
-  _globals['_GETLATESTFEATURESREQUEST']._serialized_start=2575
-  _globals['_GETLATESTFEATURESREQUEST']._serialized_end=2646
-  _globals['_SYMBOLFEATURES']._serialized_start=2649
-  _globals['_SYMBOLFEATURES']._serialized_end=2781
-  _globals['_GETLATESTFEATURESRESPONSE']._serialized_start=2783
-  _globals['_GETLATESTFEATURESRESPONSE']._serialized_end=2867
-  _globals['_DEPLOYMENTSERVICE']._serialized_start=3172
-  _globals['_DEPLOYMENTSERVICE']._serialized_end=3975
+  _globals['_DEPLOYMENTSTATISTICS']._serialized_end=1220
+  _globals['_DEPLOYMENTSTATISTICS_SYMBOLLASTBARTIMESENTRY']._serialized_start=1135
+  _globals['_DEPLOYMENTSTATISTICS_SYMBOLLASTBARTIMESENTRY']._serialized_end=1220
+  _globals['_DEPLOYMENT']._serialized_start=1223
+  _globals['_DEPLOYMENT']._serialized_end=2052
+  _globals['_CREATEDEPLOYMENTREQUEST']._serialized_start=2054
+  _globals['_CREATEDEPLOYMENTREQUEST']._serialized_end=2161
+  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_start=2163
+  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_end=2245
+  _globals['_STOPDEPLOYMENTREQUEST']._serialized_start=2247
+  _globals['_STOPDEPLOYMENTREQUEST']._serialized_end=2315
+  _globals['_STOPDEPLOYMENTRESPONSE']._serialized_start=2317
+  _globals['_STOPDEPLOYMENTRESPONSE']._serialized_end=2397
+  _globals['_GETDEPLOYMENTREQUEST']._serialized_start=2399
+  _globals['_GETDEPLOYMENTREQUEST']._serialized_end=2450
+  _globals['_GETDEPLOYMENTRESPONSE']._serialized_start=2452
+  _globals['_GETDEPLOYMENTRESPONSE']._serialized_end=2531
+  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_start=2533
+  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_end=2652
+  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_start=2654
+  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_end=2761
+  _globals['_GETLATESTFEATURESREQUEST']._serialized_start=2763
+  _globals['_GETLATESTFEATURESREQUEST']._serialized_end=2834
+  _globals['_SYMBOLFEATURES']._serialized_start=2837
+  _globals['_SYMBOLFEATURES']._serialized_end=2969
+  _globals['_GETLATESTFEATURESRESPONSE']._serialized_start=2971
+  _globals['_GETLATESTFEATURESRESPONSE']._serialized_end=3055
+  _globals['_DEPLOYMENTSERVICE']._serialized_start=3360
+  _globals['_DEPLOYMENTSERVICE']._serialized_end=4163
 # @@protoc_insertion_point(module_scope)

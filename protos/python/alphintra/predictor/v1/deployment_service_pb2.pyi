@@ -90,20 +90,29 @@ class DeploymentRisk(_message.Message):
     def __init__(self, quantity: _Optional[float] = ..., stop_loss_fraction: _Optional[float] = ..., take_profit_fraction: _Optional[float] = ..., cooldown_bars: _Optional[int] = ...) -> None: ...
 
 class DeploymentStatistics(_message.Message):
-    __slots__ = ("bars_processed", "signals_published", "last_bar_time", "last_signal_time", "bars_failed", "latency_p95_milliseconds")
+    __slots__ = ("bars_processed", "signals_published", "last_bar_time", "last_signal_time", "bars_failed", "latency_p95_milliseconds", "symbol_last_bar_times")
+    class SymbolLastBarTimesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _timestamp_pb2.Timestamp
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
     BARS_PROCESSED_FIELD_NUMBER: _ClassVar[int]
     SIGNALS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     LAST_BAR_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_SIGNAL_TIME_FIELD_NUMBER: _ClassVar[int]
     BARS_FAILED_FIELD_NUMBER: _ClassVar[int]
     LATENCY_P95_MILLISECONDS_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_LAST_BAR_TIMES_FIELD_NUMBER: _ClassVar[int]
     bars_processed: int
     signals_published: int
     last_bar_time: _timestamp_pb2.Timestamp
     last_signal_time: _timestamp_pb2.Timestamp
     bars_failed: int
     latency_p95_milliseconds: float
-    def __init__(self, bars_processed: _Optional[int] = ..., signals_published: _Optional[int] = ..., last_bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bars_failed: _Optional[int] = ..., latency_p95_milliseconds: _Optional[float] = ...) -> None: ...
+    symbol_last_bar_times: _containers.MessageMap[str, _timestamp_pb2.Timestamp]
+    def __init__(self, bars_processed: _Optional[int] = ..., signals_published: _Optional[int] = ..., last_bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bars_failed: _Optional[int] = ..., latency_p95_milliseconds: _Optional[float] = ..., symbol_last_bar_times: _Optional[_Mapping[str, _timestamp_pb2.Timestamp]] = ...) -> None: ...
 
 class Deployment(_message.Message):
     __slots__ = ("name", "id", "owner_id", "display_name", "state", "model", "ensemble", "strategy", "symbols", "timeframe", "thresholds", "risk", "strategy_id", "statistics", "error", "create_time", "update_time", "stop_time")
