@@ -624,7 +624,14 @@ def router_filter() -> Config:
 
 
 def json_access_log() -> Config:
-    """One JSON line per request on Envoy's stdout, keyed by the request id the services log too."""
+    """One JSON line per request on Envoy's stdout, keyed by the request id the services log too.
+
+    The three `*_us` fields split a request's time, in microseconds: `upstream_us` from the first
+    byte sent to the service to the last byte of its answer; `envoy_request_us` from the end of the
+    client's request to the first byte sent upstream (the filter chain, when it holds a request
+    back, e.g. transcoding a REST body); `envoy_response_us` from the service's last byte to the
+    client's. Whether Envoy or the service is slow is then read off one line. A duration that
+    would be negative (Envoy forwarded a gRPC request before the client had finished it) is null."""
     fields = {
         "start_time": "%START_TIME%",
         "request_id": "%REQ(X-REQUEST-ID)%",
@@ -637,6 +644,9 @@ def json_access_log() -> Config:
         "response_flags": "%RESPONSE_FLAGS%",
         "response_code_details": "%RESPONSE_CODE_DETAILS%",
         "duration_ms": "%DURATION%",
+        "upstream_us": "%COMMON_DURATION(US_TX_BEG:US_RX_END:us)%",
+        "envoy_request_us": "%COMMON_DURATION(DS_RX_END:US_TX_BEG:us)%",
+        "envoy_response_us": "%COMMON_DURATION(US_RX_END:DS_TX_END:us)%",
         "bytes_received": "%BYTES_RECEIVED%",
         "bytes_sent": "%BYTES_SENT%",
         "upstream_cluster": "%UPSTREAM_CLUSTER%",
