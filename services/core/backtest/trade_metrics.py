@@ -20,7 +20,9 @@ def trade_metrics(trades: Trades, run: np.ndarray, rows: int, bar_count: int) ->
     returns = trades.returns
     count = np.bincount(run, minlength=rows).astype(np.float64)
     durations = (trades.exit_time - trades.entry_time) / NANOSECONDS_PER_SECOND
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # NaN where a run has no trades (0/0); ±inf where a ratio's denominator is zero or, with a
+    # subnormal average win, a quotient overflows (Kelly of a vanishing payoff ratio is -inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         win_rate = _sum(run, pnl > 0, rows) / count
         wins = _mean_where(run, pnl, pnl > 0, rows)
         losses = -_mean_where(run, pnl, pnl < 0, rows)
