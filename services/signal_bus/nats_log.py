@@ -177,7 +177,9 @@ class NatsLog:
             first = await self._retrying("read", lambda: self._first_at_entry_time(topic, time_ms))
             if first == 1:  # "<time>-0" would read as the keyed offset of sequence <time>
                 return BEFORE_EVERYTHING
-            return _offset(first - 1, time_ms - 1) if first is not None else await self.last_offset(topic)
+            # none yet: a start from the time itself, so that a bar arriving later with an earlier
+            # time (still after the newest) is not read after it, as Redis's time-keyed ids skip it
+            return _offset(first - 1, time_ms - 1) if first is not None else self.offset_before_time(time_ms)
         records = await self._retrying("read", lambda: self._fetch(topic, None, time_ms, 1))
         if records:
             return _offset(self._position(records[0].offset)[0] - 1)

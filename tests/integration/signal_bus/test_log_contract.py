@@ -134,3 +134,19 @@ async def test_a_read_after_offset_at_time_starts_at_the_first_entry_at_or_after
     await signals.append(3)
     start = await log.offset_at_time(SIGNALS, 1)
     assert bodies(await log.read(SIGNALS, start, 10)) == signals.after(0, 10)
+
+
+async def test_a_read_after_offset_at_a_time_beyond_the_newest_entry_skips_entries_that_arrive_before_it(log):
+    """A paper order fills at the first bar at or after the signal's time, which may be later than the
+    topic's newest bar: a bar that then arrives with a time in between must not be read after that
+    offset (on either engine)."""
+    bars = Topic(log, BARS)
+    await bars.append(2)  # hours 0 and 1
+    start = await log.offset_at_time(BARS, START_MS + 4 * HOUR_MS)
+    late = [TimedEntry(START_MS + hour * HOUR_MS, f"hour {hour}".encode()) for hour in (2, 3)]
+    await log.append_timed(BARS, late)
+    assert await log.read(BARS, start, 10) == []
+    due = [TimedEntry(START_MS + hour * HOUR_MS, f"hour {hour}".encode()) for hour in (4, 5)]
+    await log.append_timed(BARS, due)
+    assert bodies(await log.read(BARS, start, 10)) == [b"hour 4", b"hour 5"]
+    assert bodies(await log.read(BARS, start, 1)) == [b"hour 4"]
