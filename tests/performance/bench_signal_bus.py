@@ -6,7 +6,10 @@
 - deliveries/s to 100 subscribers reading the same 20,000 signals; reference: 100 redis-py
   readers doing XREAD COUNT 1000 over the same stream;
 - publish→deliver latency p50/p99 at a steady 1,000 signals/s (unary publishes, one subscriber);
-  reference: XADD then a blocking XREAD reader.
+  reference: XADD then a blocking XREAD reader. Beside them, the peak time Redis itself spent in
+  one AOF fsync during each latency phase (its latency monitor, `LATENCY LATEST`): no publish
+  acknowledged after an fsync can be delivered sooner than that fsync, so it is this machine's
+  floor for the tail.
 The bus runs as its own process (`python -m services.signal_bus`), as deployed.
 """
 
@@ -252,6 +255,18 @@ async def _redis_latency(client: Redis, url: str) -> list[float]:
     return latencies
 
 
+async def _fsync_peak(client: Redis, phase: Callable[[], Awaitable[list[float]]]):
+    """Run a latency phase with Redis's latency monitor on; return its latencies and the longest
+    `appendfsync always` fsync Redis recorded meanwhile, in ms (0 when none took 1 ms)."""
+    await client.config_set("latency-monitor-threshold", 1)
+    await client.execute_command("LATENCY", "RESET")
+    latencies = await phase()
+    events = await client.execute_command("LATENCY", "LATEST")
+    await client.config_set("latency-monitor-threshold", 0)
+    peaks = [int(event[3]) for event in events if event[0] in (b"aof-fsync-always", "aof-fsync-always")]
+    return latencies, float(max(peaks, default=0))
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
@@ -267,8 +282,8 @@ async def _measure(address: str, redis_url: str) -> list[Measurement]:
     client = Redis.from_url(redis_url)
     # latency first: after the throughput phases the bus's history and webhook consumers spend
     # a while catching up on their 60,000 signals, which is not the steady 1,000/s being measured
-    bus_latency = await _on_fresh_channel(address, _bus_latency)
-    redis_latency = await _redis_latency(client, redis_url)
+    bus_latency, bus_fsync = await _fsync_peak(client, lambda: _on_fresh_channel(address, _bus_latency))
+    redis_latency, redis_fsync = await _fsync_peak(client, lambda: _redis_latency(client, redis_url))
     bus_publish = await _on_fresh_channel(address, _bus_publish_rate)
     bus_single_publish = await _on_fresh_channel(address, _bus_single_publish_rate)
     redis_publish = await _redis_publish_rate(client)
@@ -315,6 +330,14 @@ async def _measure(address: str, redis_url: str) -> list[Measurement]:
             _percentile(redis_latency, 0.99),
             higher_is_better=False,
             aim="≤ 5 ms",
+        ),
+        Measurement(
+            "signal bus: Redis's longest AOF fsync during the 1,000/s phase (LATENCY LATEST)",
+            "ms",
+            bus_fsync,
+            "the same during the redis-py phase",
+            redis_fsync,
+            higher_is_better=False,
         ),
     ]
 
