@@ -19,6 +19,14 @@ from tests.performance.measurement import Measurement, render_markdown
 RESULTS = Path("bench/results.md")
 
 
+def results_path(selected: set[str]) -> Path:
+    """Where a run's table goes: a run of some areas only keeps the full run's table and writes
+    its own beside it."""
+    if not selected:
+        return RESULTS
+    return RESULTS.with_name(f"results-{'-'.join(sorted(selected))}.md")
+
+
 def main() -> int:
     package = Path(__file__).parent
     names = (info.name for info in pkgutil.iter_modules([str(package)]))
@@ -40,8 +48,7 @@ def main() -> int:
         return 0
     table = render_markdown(measurements)
     print(table)
-    # a run of some areas only keeps the full run's table and writes its own beside it
-    results = RESULTS.with_name(f"results-{'-'.join(sorted(selected))}.md") if selected else RESULTS
+    results = results_path(selected)
     results.parent.mkdir(exist_ok=True)
     results.write_text(table + "\n", encoding="utf-8")
     print(f"written to {results}")
