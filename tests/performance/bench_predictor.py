@@ -518,7 +518,7 @@ async def measure_triton(address: str, pid: int) -> dict[str, Run]:
             address, pid, lambda channel, end: closed_stream(channel, MODEL_STREAM_INFER, one_infer, end), 1
         )
     except grpc.aio.AioRpcError as error:
-        # seen here once: tritonserver died of a segfault in its python backend under the stream load
+        # seen here twice: tritonserver died of a segfault in its python backend under the stream load
         print(
             f"  {TRITON} ModelStreamInfer failed under load and is left out: {error.code().name} "
             f"{error.details()} (see pytriton.log)",
