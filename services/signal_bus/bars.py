@@ -193,6 +193,7 @@ class BarTopicApp:
         positions = {symbol: cursor.position for symbol, cursor in cursors.items()}
         buffers: dict[str, deque[BarEntry]] = {symbol: deque() for symbol in cursors}
         last_sent = time.monotonic()
+        caught_up = False  # the first time nothing is left to send, an empty batch says so at once
         while True:
             events = [cursor.changed() for cursor in cursors.values()]
             for symbol, cursor in cursors.items():
@@ -209,7 +210,8 @@ class BarTopicApp:
                 last_sent = time.monotonic()
                 yield encode_batch(records, encode_positions(positions))
                 continue
-            if time.monotonic() - last_sent >= self._heartbeat_seconds:
+            if not caught_up or time.monotonic() - last_sent >= self._heartbeat_seconds:
+                caught_up = True
                 last_sent = time.monotonic()
                 yield encode_batch((), encode_positions(positions))
                 continue

@@ -2,9 +2,10 @@
 
 Each round sends at most one message: everything new after the cursor (up to the batch size)
 that the subscriber may see and wants. A slow subscriber gets bigger batches, down to one per
-round trip; one that falls out of the shared window reads the log on its own (`cursor.py`). An
-idle stream sends an empty batch every heartbeat so that its resume offset keeps moving past
-signals it filtered out.
+round trip; one that falls out of the shared window reads the log on its own (`cursor.py`). The
+first time a stream has nothing more to send it sends an empty batch at once, so that a client
+replaying history knows it has caught up and is live; after that an idle stream sends an empty
+batch every heartbeat so that its resume offset keeps moving past signals it filtered out.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ async def signal_batches(
     delivered = metrics.DELIVERED.labels("signals")
     lag = metrics.SUBSCRIBER_LAG.labels("signals", subscriber)
     last_sent = time.monotonic()
+    caught_up = False
     while True:
         changed = cursor.changed()
         batch = await cursor.poll(max_batch)
@@ -58,7 +60,9 @@ async def signal_batches(
                 last_sent = time.monotonic()
                 yield encode_batch(chosen, cursor.position)
                 continue
-        if time.monotonic() - last_sent >= heartbeat_seconds:
+        just_caught_up = not batch and not caught_up
+        if just_caught_up or time.monotonic() - last_sent >= heartbeat_seconds:
+            caught_up = caught_up or just_caught_up
             last_sent = time.monotonic()
             yield encode_batch((), cursor.position)
             continue

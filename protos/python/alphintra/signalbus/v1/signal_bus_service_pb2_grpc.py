@@ -99,8 +99,10 @@ class SignalBusServiceServicer:
 
     def Subscribe(self, request, context):
         """Streams matching signals in log order, in batches, from the chosen start and then live, until the
-        client cancels. While idle the stream sends an empty batch every heartbeat interval, so proxies keep
-        it open and the client's resume offset advances past filtered-out signals.
+        client cancels. The first time the stream has sent everything retained up to now it sends an empty
+        batch at once: the client has caught up and is live. After that, while idle, the stream sends an
+        empty batch every heartbeat interval, so proxies keep it open and the client's resume offset
+        advances past filtered-out signals.
         Errors: INVALID_ARGUMENT (malformed offset), OUT_OF_RANGE (the offset is older than the retained log:
         resume from_time instead), UNAVAILABLE (reconnect with from_offset = the last resume_offset).
         """
@@ -130,7 +132,7 @@ class SignalBusServiceServicer:
 
     def SubscribeBars(self, request, context):
         """Streams bars of the given symbols and timeframe in time order, from the chosen start and then live;
-        heartbeats as in Subscribe.
+        the caught-up batch and heartbeats as in Subscribe.
         Errors: INVALID_ARGUMENT (no symbols, unspecified timeframe, malformed offset), OUT_OF_RANGE,
         UNAVAILABLE.
         """
