@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import logging
 import uuid
@@ -159,7 +160,11 @@ class Deployments:
             clock=self._clock,
         )
         self._runners[deployment.id] = runner
-        task = asyncio.get_running_loop().create_task(self._run(runner), name=f"deployment-{deployment.id}")
+        # a fresh context: the runner outlives the request that started it, so its work (every bar's
+        # prediction and publish) must not carry that request's id, identity or trace
+        task = asyncio.get_running_loop().create_task(
+            self._run(runner), name=f"deployment-{deployment.id}", context=contextvars.Context()
+        )
         self._tasks[deployment.id] = task
         return runner
 
