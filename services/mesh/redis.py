@@ -1,17 +1,80 @@
-"""The Redis client every service uses (redis-py's asyncio client)."""
+"""The Redis client every service uses (redis-py's asyncio client, commands packed by hiredis)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
+from urllib.parse import urlparse
 
+import hiredis
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import DataError
+
+
+def _hiredis_arguments(arguments: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What redis-py's own hiredis serializer hands hiredis: a command name with a space ("XINFO
+    STREAM") split into its words, buffers as bytes."""
+    name = arguments[0]
+    if isinstance(name, str):
+        arguments = (*name.encode().split(), *arguments[1:])
+    elif b" " in name:
+        arguments = (*name.split(), *arguments[1:])
+    return tuple(bytes(value) if isinstance(value, bytearray | memoryview) else value for value in arguments)
+
+
+class _HiredisPacking:
+    """Packs commands with hiredis's C encoder.
+
+    redis-py's asyncio connections pack every argument in Python (its sync connections already use
+    hiredis for this). The bus's append script sends three arguments per signal, thousands per
+    call, and Python packing was about a tenth of the bus's CPU under publish load. The bytes on
+    the wire are the same (str as UTF-8, numbers as their repr); an argument of a type Redis has no
+    encoding for is a DataError, as with redis-py's packer.
+    """
+
+    def pack_command(self, *arguments: Any) -> list[bytes]:
+        try:
+            return [hiredis.pack_command(_hiredis_arguments(arguments))]
+        except TypeError as error:
+            raise DataError(f"cannot send {arguments[0]!r} to Redis: {error}") from error
+
+    def pack_commands(self, commands: Any) -> list[bytes]:
+        return [b"".join(self.pack_command(*command)[0] for command in commands)]
+
+
+class HiredisConnection(_HiredisPacking, Connection):
+    pass
+
+
+class HiredisSSLConnection(_HiredisPacking, SSLConnection):
+    pass
+
+
+class HiredisUnixConnection(_HiredisPacking, UnixDomainSocketConnection):
+    pass
+
+
+_CONNECTIONS = {"redis": HiredisConnection, "rediss": HiredisSSLConnection, "unix": HiredisUnixConnection}
+
+
+def redis_from_url(url: str, **options: Any) -> Redis:
+    """`Redis.from_url` with the connection class of the URL's scheme packing through hiredis."""
+    scheme = urlparse(url).scheme
+    if scheme not in _CONNECTIONS:
+        raise ValueError(f"a Redis URL starts with redis://, rediss:// or unix://, not {scheme or url!r}")
+    client = Redis.from_url(url, **options)
+    # set on the pool, not passed in: the URL's own choice (SSL, unix socket) would override it;
+    # the pool makes its connections lazily, so none exists yet
+    client.connection_pool.connection_class = _CONNECTIONS[scheme]
+    return client
 
 
 async def connect_redis(url: str, timeout_seconds: float) -> Redis:
     """A client that answered PING; waits up to `timeout_seconds` for the server to come up."""
-    client = Redis.from_url(url, decode_responses=False, health_check_interval=30)
+    client = redis_from_url(url, decode_responses=False, health_check_interval=30)
     deadline = time.monotonic() + timeout_seconds
     while True:
         try:

@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from services.mesh.redis import redis_from_url
 from services.signal_bus.log import (
     Appended,
     KeyedEntry,
@@ -142,7 +143,7 @@ class RedisLog:
     @classmethod
     def from_url(cls, url: str, **options: object) -> RedisLog:
         # reads block up to a few seconds (the fanout's tail); a dead server is noticed within 30 s
-        client = Redis.from_url(
+        client = redis_from_url(
             url, decode_responses=False, health_check_interval=30, socket_timeout=30, socket_connect_timeout=5
         )
         # entries as Redis sends them ([offset, [field, value, ...]]): redis-py's conversion of

@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from redis.asyncio import Redis
-
 from alphintra.trainer.v1 import model_registry_service_pb2 as messages
 from services.core.errors import FailedPrecondition, NotFound
 from services.core.ownership import Caller, Role
 from services.mesh.artifacts import ArtifactStore
 from services.mesh.database import create_pool
+from services.mesh.redis import redis_from_url
 from services.mesh.server import utc_now
 from services.trainer.jobs.contract import JobEnvironment
 from services.trainer.registry.app import RegistryApp
@@ -51,7 +50,7 @@ async def _registry(environment: JobEnvironment, *, publish: bool = False) -> As
     pool = await create_pool(
         environment.database_url, schema=environment.schema, timeout_seconds=10.0, max_size=2
     )
-    redis = Redis.from_url(environment.redis_url) if publish else None
+    redis = redis_from_url(environment.redis_url) if publish else None
     try:
         yield RegistryApp(
             RegistryStore(pool),
