@@ -53,8 +53,9 @@ def signal_violations(signal: signal_pb2.Signal, prefix: str = "signal") -> list
 def _text(value: str, prefix: str, name: str, maximum: int, violations: list[FieldViolation]) -> None:
     """A required text: not blank, at most `maximum` characters, trimmed, no NUL or line breaks."""
     trimmed = 0 < len(value) <= maximum and not (value[0].isspace() or value[-1].isspace())
-    if trimmed and _CONTROL.search(value) is None:
-        return  # the common case
+    # the common case: a printable text has no control characters (the search is for the rest)
+    if trimmed and (value.isprintable() or _CONTROL.search(value) is None):
+        return
     if not value.strip():
         violations.append(FieldViolation(f"{prefix}.{name}", "is required"))
     elif len(value) > maximum:
@@ -83,8 +84,20 @@ def _number_violations(signal: signal_pb2.Signal, prefix: str, violations: list[
         violations.append(FieldViolation(f"{prefix}.confidence", "must be in [0, 1]"))
     if not 0.0 <= risk_score <= 1.0:
         violations.append(FieldViolation(f"{prefix}.risk_score", "must be in [0, 1]"))
-    values = (signal.quantity, signal.price_target, signal.stop_loss, signal.take_profit)
-    if all(0.0 <= value < math.inf for value in values):  # refuses NaN, infinities and negatives
+    values = quantity, price_target, stop_loss, take_profit = (
+        signal.quantity,
+        signal.price_target,
+        signal.stop_loss,
+        signal.take_profit,
+    )
+    inf = math.inf
+    # refuses NaN, infinities and negatives; spelt out, as a generator costs more than the checks
+    if (
+        0.0 <= quantity < inf
+        and 0.0 <= price_target < inf
+        and 0.0 <= stop_loss < inf
+        and 0.0 <= take_profit < inf
+    ):
         return
     for name, value in zip(_PRICED_FIELDS, values, strict=True):
         if not (math.isfinite(value) and value >= 0.0):
@@ -127,6 +140,8 @@ def _metadata_violations(signal: signal_pb2.Signal, prefix: str, violations: lis
     if len(signal.metadata) > MAX_METADATA_ENTRIES:
         violations.append(FieldViolation(f"{prefix}.metadata", f"at most {MAX_METADATA_ENTRIES} entries"))
         return
+    if signal.ByteSize() <= MAX_METADATA_ENTRY_BYTES:
+        return  # no entry can be longer than the whole signal (one size call instead of a walk)
     for key, value in signal.metadata.items():
         # a character is at most 4 bytes in UTF-8: short entries need no encoding to be measured
         if (len(key) + len(value)) * 4 > MAX_METADATA_ENTRY_BYTES and (
