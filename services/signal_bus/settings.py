@@ -32,8 +32,11 @@ class SignalBusSettings(ServiceSettings):
     # recent records each bus process keeps for its live subscribers; one that falls further
     # behind reads from the log until it catches up
     fanout_capacity: int = Field(50_000, ge=100)
-    # most entries written to the log in one durable write
-    publish_batch_max: int = Field(2_000, ge=1, le=100_000)
+    # most entries written to the log in one durable write. The writer is greedy (an idle bus writes
+    # a lone signal at once), so this only bounds a write under load; there, each write's fixed cost
+    # (a round trip, an fsync, a turn of the event loop) is shared by more signals: on 2 cores 2,000
+    # gave about 33k acknowledged signals/s and 8,000 about 45-58k
+    publish_batch_max: int = Field(8_000, ge=1, le=100_000)
     # most signals the history writer inserts into PostgreSQL at once
     history_batch_max: int = Field(2_000, ge=1, le=100_000)
     # webhooks: http:// and private addresses are refused unless allowed (local runs and tests)
