@@ -77,7 +77,9 @@ class HistoryWriter:
 
     async def _write(self, records: list[LogRecord]) -> None:
         rows = [
-            HistoryRow(signal_pb2.Signal.FromString(record.body), record.organization_id, record.offset)
+            HistoryRow(
+                signal_pb2.Signal.FromString(record.body), record.organization_id, record.offset, record.body
+            )
             for record in records
             if record.body
         ]

@@ -7,13 +7,15 @@ there (a batch retried after a crash) is skipped, so writing is idempotent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import asyncpg
 
 from alphintra.signalbus.v1 import signal_pb2
 from services.core.paging import PageRequest
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _INSERT = """
     INSERT INTO signals
         (owner_id, signal_id, organization_id, strategy_id, symbol, action, time, log_offset, body)
@@ -23,11 +25,11 @@ _INSERT = """
 """
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
+class HistoryRow(NamedTuple):
     signal: signal_pb2.Signal
     organization_id: str
     offset: str
+    body: bytes  # the signal as stored in the log (what a history row keeps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +48,21 @@ class HistoryStore:
         self._pool = pool
 
     async def insert(self, rows: list[HistoryRow]) -> None:
-        columns: list[list[object]] = [[] for _ in range(9)]
-        for row in rows:
-            signal = row.signal
-            values = (
-                signal.owner_id,
-                signal.signal_id,
-                row.organization_id,
-                signal.strategy_id,
-                signal.symbol,
-                signal.action,
-                signal.timestamp.ToDatetime(tzinfo=UTC),
-                row.offset,
-                signal.SerializeToString(),
-            )
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        await self._pool.execute(_INSERT, *columns)
+        """One statement for the batch, its columns built a column at a time (the writer's share
+        of the bus's CPU under publish load was mostly this loop, per row and per value)."""
+        signals = [row.signal for row in rows]
+        await self._pool.execute(
+            _INSERT,
+            [signal.owner_id for signal in signals],
+            [signal.signal_id for signal in signals],
+            [row.organization_id for row in rows],
+            [signal.strategy_id for signal in signals],
+            [signal.symbol for signal in signals],
+            [signal.action for signal in signals],
+            _times(signals),
+            [row.offset for row in rows],
+            [row.body for row in rows],
+        )
 
     async def list(self, query: HistoryQuery, page: PageRequest) -> tuple[list[HistoryRow], tuple | None]:
         where = ["(owner_id = $1 OR ($2 <> '' AND organization_id = $2))"]
@@ -89,10 +89,31 @@ class HistoryStore:
             *arguments,
         )
         found = [
-            HistoryRow(signal_pb2.Signal.FromString(row["body"]), row["organization_id"], row["log_offset"])
+            HistoryRow(
+                signal_pb2.Signal.FromString(row["body"]),
+                row["organization_id"],
+                row["log_offset"],
+                row["body"],
+            )
             for row in rows[: page.size]
         ]
         if len(rows) <= page.size:
             return found, None
         last = rows[page.size - 1]
         return found, (last["time"].isoformat(), last["owner_id"], last["signal_id"])
+
+
+def _times(signals: list[signal_pb2.Signal]) -> list[datetime]:
+    """The signals' timestamps as datetimes; a batch's signals often share one (the bus fills in
+    its publish time), and `Timestamp.ToDatetime` costs about 2 µs a call, so each distinct
+    timestamp is converted once."""
+    converted: dict[tuple[int, int], datetime] = {}
+    times = []
+    for signal in signals:
+        stamp = signal.timestamp
+        key = (stamp.seconds, stamp.nanos)
+        moment = converted.get(key)
+        if moment is None:
+            moment = converted[key] = _EPOCH + timedelta(seconds=key[0], microseconds=key[1] // 1000)
+        times.append(moment)
+    return times
