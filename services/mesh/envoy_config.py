@@ -690,18 +690,16 @@ def route_config(rpcs: Sequence[Rpc], front_door: FrontDoor) -> Config:
 
 def rpc_route(rpc: Rpc, unary_timeout_seconds: int, *, traced: bool = False) -> Config:
     """Unary calls get a timeout (a shorter grpc-timeout from the caller wins); streams get none.
+
+    Envoy does not enforce a stream's grpc-timeout: once a response has begun, Envoy can only end a
+    stream that runs out of time with a reset, which the caller reads as INTERNAL. The caller's own
+    deadline (and the service's, from the forwarded header) ends it with DEADLINE_EXCEEDED instead.
     Traced, Envoy's span is named after the RPC (as the service's own span is), not the URL."""
-    timeout = "0s" if rpc.streaming else f"{unary_timeout_seconds}s"
-    route: Config = {
-        "name": rpc.path,
-        "match": {"path": rpc.path},
-        "route": {
-            "cluster": _cluster_of(rpc),
-            "timeout": timeout,
-            "max_stream_duration": {"grpc_timeout_header_max": timeout},
-            "retry_policy": retry_on_unavailable(),
-        },
-    }
+    action: Config = {"cluster": _cluster_of(rpc), "timeout": "0s", "retry_policy": retry_on_unavailable()}
+    if not rpc.streaming:
+        timeout = f"{unary_timeout_seconds}s"
+        action |= {"timeout": timeout, "max_stream_duration": {"grpc_timeout_header_max": timeout}}
+    route: Config = {"name": rpc.path, "match": {"path": rpc.path}, "route": action}
     if traced:
         route["decorator"] = {"operation": rpc.path.removeprefix("/"), "propagate": False}
     return route

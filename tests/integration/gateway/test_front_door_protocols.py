@@ -174,3 +174,19 @@ def test_tls_offers_h2_and_http1_by_alpn(mesh, offered, selected):
     ):
         assert tls.selected_alpn_protocol() == selected
         assert tls.version() in {"TLSv1.2", "TLSv1.3"}
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_live_stream_that_runs_out_of_its_deadline_ends_deadline_exceeded(mesh, root, attempt):
+    """Through Envoy, a stream that has begun (the bus's caught-up batch has arrived) and then runs
+    out of the caller's deadline ends as DEADLINE_EXCEEDED, not as a reset read as INTERNAL."""
+    trader = new_person(mesh, root, label=f"deadline-{attempt}")
+    stub = signal_bus_service_pb2_grpc.SignalBusServiceStub(mesh.channel())
+    call = stub.Subscribe(
+        signal_bus_service_pb2.SubscribeRequest(from_now=True), metadata=trader.metadata, timeout=0.5
+    )
+    first = next(call)
+    assert list(first.signals) == []  # begun: the caught-up batch
+    with pytest.raises(grpc.RpcError) as ended:
+        list(call)
+    assert ended.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
