@@ -112,7 +112,8 @@ class SignalTopicApp:
             # checked without a field path first: building "signals[i]" for each valid signal of a
             # 1,000-signal batch costs more than checking the rare invalid one twice
             if signal_violations(signal, field):
-                refused.append((index, self._refusal(signal, f"{field}[{index}]")))  # type: ignore[arg-type]
+                violations = signal_violations(signal, f"{field}[{index}]")
+                refused.append((index, InvalidArgument("the signal cannot be published", violations)))
                 continue
             fill(caller, signal, now)
             accepted.append(index)

@@ -125,6 +125,25 @@ async def test_a_batch_message_acknowledges_each_signal_in_order_with_rejections
     assert received.offsets == [ack.offset for ack in stored] + [replies[2].offset]
 
 
+async def test_a_batch_of_only_invalid_signals_is_answered_per_signal_and_stores_nothing(as_alice):
+    signals = [make_signal("none-0", confidence=-1), make_signal("none-1", symbol=" padded ")]
+
+    async def requests():
+        yield messages.PublishSignalsRequest(signals=signals)
+
+    (reply,) = [reply async for reply in as_alice.PublishSignals(requests())]
+    assert [ack.signal_id for ack in reply.acks] == ["none-0", "none-1"]
+    assert [ack.error.code for ack in reply.acks] == [grpc.StatusCode.INVALID_ARGUMENT.value[0]] * 2
+    assert "signals[0].confidence" in str(reply.acks[0].error)
+    assert "signals[1].symbol" in str(reply.acks[1].error)
+    assert not any(ack.offset for ack in reply.acks)
+    # stored nothing: a subscription from the start reaches its caught-up batch without them
+    call = as_alice.Subscribe(messages.SubscribeRequest(from_offset="0-0"))
+    first = await asyncio.wait_for(call.read(), 5)
+    call.cancel()
+    assert list(first.signals) == []
+
+
 async def test_a_batch_with_both_forms_or_too_many_signals_is_refused_whole(as_alice):
     async def requests():
         yield messages.PublishSignalsRequest(signal=make_signal("a"), signals=[make_signal("b")])
