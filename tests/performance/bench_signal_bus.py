@@ -3,7 +3,8 @@
 - durably acknowledged signals/s while 10 subscribers follow live: client-streamed publishes
   (4 streams) answered after Redis (appendfsync always) has the batch; reference: redis-py
   pipelining XADDs in batches of 1,000 (each batch one fsync, as the bus's writer does); the
-  median of 3 rounds each, bus and reference alternating;
+  median of 3 rounds each, bus and reference alternating (each reference round once the bus's
+  history and webhook consumers have stored the bus's round);
 - deliveries/s to 100 subscribers reading the same 20,000 signals; reference: 100 redis-py
   readers doing XREAD COUNT 1000 over the same stream;
 - publish→deliver latency p50/p99 at a steady 1,000 signals/s (unary publishes, one subscriber);
@@ -48,6 +49,8 @@ FANOUT_SUBSCRIBERS = 100
 LATENCY_SECONDS = 5
 LATENCY_RATE = 1_000
 METADATA = caller_metadata(Caller("bench", "bench-org", Role.TRADER))
+TOPIC_PREFIX = "bench"
+SIGNALS_STREAM = f"{TOPIC_PREFIX}:signals"  # the bus's signal topic in Redis
 
 
 def _signal(index: int, prefix: str) -> signal_pb2.Signal:
@@ -271,6 +274,19 @@ async def _fsync_peak(client: Redis, phase: Callable[[], Awaitable[list[float]]]
     return latencies, float(max(peaks, default=0))
 
 
+async def _consumers_idle(client: Redis, timeout_seconds: float = 120.0) -> None:
+    """Until the bus's history and webhook consumer groups have taken and acknowledged everything:
+    they store a round's signals for a while after it is acknowledged, and the reference measured
+    meanwhile would share the machine with them."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        groups = await client.xinfo_groups(SIGNALS_STREAM)
+        if groups and all(group["lag"] == 0 and group["pending"] == 0 for group in groups):
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the bus's consumers did not catch up with the round")
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
@@ -295,6 +311,7 @@ async def _measure(address: str, redis_url: str) -> list[Measurement]:
         bus_rates.append(
             await _on_fresh_channel(address, lambda stub, r=round_: _bus_publish_rate(stub, round_=r))
         )
+        await _consumers_idle(client)
         redis_rates.append(await _redis_publish_rate(client))
     bus_publish, redis_publish = statistics.median(bus_rates), statistics.median(redis_rates)
     print(f"acknowledged signals/s by round: bus {[round(rate) for rate in bus_rates]}, "
@@ -369,7 +386,7 @@ def run() -> list[Measurement]:
             "DATABASE_URL": postgres.url,
             "REDIS_URL": redis.url,
             "ALPHINTRA_SIGNAL_BUS__PORT": str(port),
-            "ALPHINTRA_SIGNAL_BUS__TOPIC_PREFIX": "bench",
+            "ALPHINTRA_SIGNAL_BUS__TOPIC_PREFIX": TOPIC_PREFIX,
             "ALPHINTRA_SIGNAL_BUS__LOG_LEVEL": "WARNING",
         }
         process = spawn([sys.executable, "-m", "services.signal_bus"], root / "bus.log", environment)
