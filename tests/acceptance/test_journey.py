@@ -34,19 +34,24 @@ def journey_mesh(postgres_server_url, redis_server_url):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def test_the_whole_journey(journey_mesh, tmp_path):
-    session = Session(
-        Profile(address=f"localhost:{journey_mesh.port}", ca_certificate=str(journey_mesh.ca_certificate)),
-        save=False,
-    )
-    session.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-    options = JourneyOptions(bars=900, replay_bars=80, optimisation_trials=6, report_path=tmp_path / "r.html",
-                             quiet=True)  # fmt: skip
-    try:
-        result = run_journey(session, options)
-    finally:
-        session.close()
+def test_the_whole_journey_twice_against_the_same_mesh(journey_mesh, tmp_path):
+    """Twice, as someone running `make demo` again against the same `make run` would: the second run
+    meets the first one's dataset, models, deployment and bars in the mesh, and must trade again."""
+    address, ca_certificate = f"localhost:{journey_mesh.port}", str(journey_mesh.ca_certificate)
+    profile = Profile(address=address, ca_certificate=ca_certificate)
+    for run in ("first", "second"):
+        session = Session(profile, save=False)
+        session.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        options = JourneyOptions(bars=900, replay_bars=80, optimisation_trials=6,
+                                 report_path=tmp_path / f"{run}.html", quiet=True)  # fmt: skip
+        try:
+            result = run_journey(session, options)
+        finally:
+            session.close()
+        _check(result, options, run)
 
+
+def _check(result, options: JourneyOptions, run: str) -> None:
     assert result.dataset_id
     assert result.backtest_metrics is not None
     assert result.backtest_metrics.trade_count > 0
@@ -59,8 +64,8 @@ def test_the_whole_journey(journey_mesh, tmp_path):
     assert result.training.model_version >= 1
     assert result.training.onnx_parity_max_error <= 1e-5
     assert result.deployment_id
-    assert result.signals_seen, "the deployment published no signal on the replayed bars"
+    assert result.signals_seen, f"{run} run: the deployment published no signal on the replayed bars"
     assert result.webhook_deliveries == len(result.signals_seen)
     assert result.webhook_signatures_valid
     assert result.account is not None
-    assert result.trades, "the paper account filled none of the deployment's signals"
+    assert result.trades, f"{run} run: the paper account filled none of the deployment's signals"

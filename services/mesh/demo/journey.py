@@ -80,6 +80,10 @@ class JourneyResult:
     optimisation: optimization_pb2.OptimizationResult | None = None
     training: training_pb2.TrainingResult | None = None
     model_name: str = ""
+    # the replay's symbol: bar topics are shared market data and a bar published twice is a
+    # duplicate, so each run replays onto a symbol of its own (a second `make demo` against the
+    # same mesh would otherwise replay only duplicates, and its deployment would see no bar)
+    live_symbol: str = ""
     deployment_id: str = ""
     signals_seen: list[signal_pb2.Signal] = field(default_factory=list)
     webhook_deliveries: int = 0
@@ -348,9 +352,10 @@ class Journey:
         self.narrator.say(f"{self.result.model_name}@production -> v{self.result.training.model_version}")
 
     def deploy(self) -> None:
+        self.result.live_symbol = f"{SYMBOL}-{self.result.workflow_id[:8].upper()}"
         deployment = deployments.Deployment(
             display_name="demo deployment",
-            symbols=[SYMBOL],
+            symbols=[self.result.live_symbol],
             timeframe=bar_pb2.TIMEFRAME_1_DAY,
             thresholds=deployments.SignalThresholds(buy_threshold=0.55, sell_threshold=0.45),
             risk=deployments.DeploymentRisk(quantity=0.0, stop_loss_fraction=0.05, take_profit_fraction=0.1),
@@ -361,8 +366,8 @@ class Journey:
         created = self.call(stub.CreateDeployment, deployments.CreateDeploymentRequest(deployment=deployment))
         self.result.deployment_id = created.deployment.id
         self.narrator.say(
-            f"deployment {created.deployment.id} on {SYMBOL} daily bars "
-            f"({deployments.DeploymentState.Name(created.deployment.state)})"
+            f"deployment {created.deployment.id} on {self.result.live_symbol} daily bars, this run's "
+            f"replay of {SYMBOL} ({deployments.DeploymentState.Name(created.deployment.state)})"
         )
 
     def replay_and_trade(self) -> None:
@@ -423,7 +428,7 @@ class Journey:
         bars = []
         for row in tail.itertuples(index=False):
             bar = bar_pb2.Bar(
-                symbol=SYMBOL,
+                symbol=self.result.live_symbol,
                 timeframe=bar_pb2.TIMEFRAME_1_DAY,
                 open=row.open,
                 high=row.high,
@@ -434,7 +439,9 @@ class Journey:
             bar.time.FromNanoseconds(int(row.timestamp.value))
             bars.append(bus.PublishBarsRequest(bar=bar))
         acks = list(stub.PublishBars(iter(bars), metadata=self.session.metadata(), timeout=60))
-        self.narrator.say(f"replayed {len(acks)} bars of {SYMBOL} onto the bar topic")
+        self.narrator.say(
+            f"replayed {len(acks)} bars of {SYMBOL} onto the bar topic {self.result.live_symbol}"
+        )
         time.sleep(3.0)
         subscription.cancel()
         reader.join(timeout=5)
