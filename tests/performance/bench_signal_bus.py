@@ -280,8 +280,10 @@ async def _consumers_idle(client: Redis, timeout_seconds: float = 120.0) -> None
     meanwhile would share the machine with them."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
+        added = (await client.xinfo_stream(SIGNALS_STREAM))["entries-added"]
         groups = await client.xinfo_groups(SIGNALS_STREAM)
-        if groups and all(group["lag"] == 0 and group["pending"] == 0 for group in groups):
+        # entries-read rather than lag, which Redis reports as unknown (nil) after some trims
+        if groups and all(group["entries-read"] == added and group["pending"] == 0 for group in groups):
             return
         await asyncio.sleep(0.1)
     raise RuntimeError("the bus's consumers did not catch up with the round")
