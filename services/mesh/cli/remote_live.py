@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 import grpc
 
@@ -20,7 +21,7 @@ from alphintra.trainer.v1 import model_registry_service_pb2 as registry
 from alphintra.trainer.v1 import model_registry_service_pb2_grpc as registry_grpc
 from services.mesh.cli.connection import Session
 from services.mesh.cli.remote import command, enum_value, paging_arguments, read_message, request_id
-from services.mesh.cli.remote_output import field, print_fields, print_json, show, stdout, to_dict
+from services.mesh.cli.remote_output import field, print_fields, print_json, show, stderr, stdout, to_dict
 
 MODEL_COLUMNS = [
     ("model", field("model_name")),
@@ -185,24 +186,29 @@ def _tail(session: Session, arguments: argparse.Namespace) -> int:
     stream = session.stub(bus_grpc.SignalBusServiceStub).Subscribe(request, metadata=session.metadata())
     try:
         for batch in stream:
-            resume = batch.resume_offset or resume
             for record in batch.signals:
                 shown += 1
-                if arguments.json:
-                    print_json({"offset": record.offset, "signal": to_dict(record.signal)})
+                resume = record.offset
+                if arguments.json:  # one JSON object per line, as it arrives (`jq -c`, a line reader)
+                    print(json.dumps({"offset": record.offset, "signal": to_dict(record.signal)}), flush=True)
                 else:
                     row = "  ".join(str(read(record.signal)) for _, read in SIGNAL_COLUMNS)
                     stdout.print(f"{record.offset:<22} {row}", markup=False)
-            if arguments.limit and shown >= arguments.limit:
-                stream.cancel()
-                break
+                if arguments.limit and shown >= arguments.limit:
+                    break
+            else:  # the whole batch shown: resume after it (past the signals the filter skipped too)
+                resume = batch.resume_offset or resume
+                continue
+            # stopped inside a batch at --limit: resume right after the last signal shown
+            stream.cancel()
+            break
     except grpc.RpcError as error:
         if error.code() is not grpc.StatusCode.CANCELLED:
             raise
     except KeyboardInterrupt:
         stream.cancel()
-    if resume:
-        stdout.print(f"resume with --from-offset {resume}", style="dim")
+    if resume:  # on stderr under --json, so that standard output stays JSON lines
+        (stderr if arguments.json else stdout).print(f"resume with --from-offset {resume}", style="dim")
     return 0
 
 

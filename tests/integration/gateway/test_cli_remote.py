@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
 
+from alphintra.signalbus.v1 import signal_bus_service_pb2, signal_bus_service_pb2_grpc, signal_pb2
 from services.mesh.cli import main
 
 from .identity_helpers import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -97,3 +99,33 @@ def test_an_unknown_id_is_not_found(cli, monkeypatch):
     code, _, err = cli("workflows", "validate", "no-such-workflow")
     assert code == 3
     assert "not found" in err
+
+
+def test_signals_tail_stops_at_its_limit_and_resumes_right_after_the_last_signal_shown(
+    cli, monkeypatch, mesh, root
+):
+    """Five signals arrive in one batch; --limit 2 shows two, and resuming from the printed offset
+    shows the third next: nothing between is skipped."""
+    strategy = f"cli-tail-{uuid.uuid4().hex[:8]}"
+    bus = signal_bus_service_pb2_grpc.SignalBusServiceStub(mesh.channel())
+    for index in range(5):
+        signal = signal_pb2.Signal(
+            signal_id=f"{strategy}-{index}", strategy_id=strategy, symbol="BTC-USD",
+            action=signal_pb2.ACTION_BUY, confidence=0.6,
+        )  # fmt: skip
+        bus.PublishSignal(
+            signal_bus_service_pb2.PublishSignalRequest(signal=signal), metadata=root.metadata, timeout=10
+        )
+    _sign_in(cli, monkeypatch)
+
+    def tail(offset: str, limit: int) -> tuple[list[str], str]:
+        code, out, err = cli("signals", "tail", "--from-offset", offset, "--strategy", strategy,
+                             "--limit", str(limit), "--json")  # fmt: skip
+        assert code == 0
+        resume = next(line.split()[-1] for line in err.splitlines() if line.startswith("resume with"))
+        return [json.loads(line)["signal"]["signal_id"] for line in out.splitlines()], resume  # JSON lines
+
+    first, resume = tail("0-0", 2)
+    assert first == [f"{strategy}-0", f"{strategy}-1"]
+    second, _ = tail(resume, 3)
+    assert second == [f"{strategy}-2", f"{strategy}-3", f"{strategy}-4"]
