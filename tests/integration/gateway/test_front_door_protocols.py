@@ -86,23 +86,12 @@ def test_the_identity_service_answers_alike_over_rest_and_grpc(mesh, root):
     assert auth_pb2.WhoAmIResponse.FromString(over_web.payloads[0]) == over_grpc
 
 
-def _publish_or_skip(bus, request, metadata) -> None:
-    """Publish through Envoy; the test is reported pending while the bus answers UNIMPLEMENTED."""
-    try:
-        bus.PublishSignal(request, metadata=metadata, timeout=10)
-    except grpc.RpcError as error:
-        if error.code() == grpc.StatusCode.UNIMPLEMENTED:
-            pytest.skip("pending: SignalBusService/PublishSignal answers UNIMPLEMENTED")
-        raise
-
-
 def test_a_server_stream_streams_over_rest_as_json_lines(mesh, root):
     trader = new_person(mesh, root, label="streamer")
     bus = signal_bus_service_pb2_grpc.SignalBusServiceStub(mesh.channel())
     signal_ids = [f"stream-{uuid.uuid4().hex[:8]}-{index}" for index in range(3)]
     for signal_id in signal_ids:
-        _publish_or_skip(
-            bus,
+        bus.PublishSignal(
             signal_bus_service_pb2.PublishSignalRequest(
                 signal=signal_pb2.Signal(
                     signal_id=signal_id,
@@ -112,7 +101,8 @@ def test_a_server_stream_streams_over_rest_as_json_lines(mesh, root):
                     confidence=0.7,
                 )
             ),
-            trader.metadata,
+            metadata=trader.metadata,
+            timeout=10,
         )
 
     received: list[str] = []
