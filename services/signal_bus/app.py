@@ -16,7 +16,7 @@ from datetime import datetime
 from google.protobuf import timestamp_pb2
 
 from alphintra.signalbus.v1 import signal_pb2
-from services.core.errors import InvalidArgument, Unavailable
+from services.core.errors import FieldViolation, InvalidArgument, Unavailable
 from services.core.ownership import Caller, Role, require_role
 from services.core.signals.filters import Audience, SignalFilter
 from services.core.signals.validation import signal_violations
@@ -72,12 +72,6 @@ class SignalTopicApp:
         return now
 
     @staticmethod
-    def _refusal(signal: signal_pb2.Signal, field: str) -> InvalidArgument | None:
-        """Why `signal` cannot be published, its problems named under `field`; None when it can."""
-        violations = signal_violations(signal, field)
-        return InvalidArgument("the signal cannot be published", violations) if violations else None
-
-    @staticmethod
     def _fill(caller: Caller, signal: signal_pb2.Signal, now: timestamp_pb2.Timestamp) -> None:
         """Complete `signal` *in place* as it will be stored (its owner, `now` for a missing
         timestamp): callers hand over messages they own."""
@@ -90,9 +84,9 @@ class SignalTopicApp:
     ) -> tuple[signal_pb2.Signal, asyncio.Future[Appended]]:
         """Validate, complete and queue one signal; the future resolves when it is durable."""
         require_role(caller, Role.TRADER)
-        refused = self._refusal(signal, field)
-        if refused is not None:
-            raise refused
+        violations = signal_violations(signal, field)
+        if violations:
+            raise _refusal(violations)
         self._fill(caller, signal, self._now())
         return signal, self._writer.submit(SIGNALS_TOPIC, stored_entry(caller, signal))
 
@@ -112,8 +106,7 @@ class SignalTopicApp:
             # checked without a field path first: building "signals[i]" for each valid signal of a
             # 1,000-signal batch costs more than checking the rare invalid one twice
             if signal_violations(signal, field):
-                violations = signal_violations(signal, f"{field}[{index}]")
-                refused.append((index, InvalidArgument("the signal cannot be published", violations)))
+                refused.append((index, _refusal(signal_violations(signal, f"{field}[{index}]"))))
                 continue
             fill(caller, signal, now)
             accepted.append(index)
@@ -137,6 +130,10 @@ class SignalTopicApp:
             raise Unavailable(f"the log cannot be read right now ({error})") from None
         cursor = Cursor(self._log, self._fanout, self._decode, after=after, strict=start.kind != "time")
         return signal_batches(cursor, accept, size, self._heartbeat_seconds, subscriber=caller.user_id)
+
+
+def _refusal(violations: list[FieldViolation]) -> InvalidArgument:
+    return InvalidArgument("the signal cannot be published", violations)
 
 
 def published(stored: signal_pb2.Signal, appended: Appended) -> Published:

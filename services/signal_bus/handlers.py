@@ -97,14 +97,11 @@ class SignalBusHandlers(signal_bus_service_pb2_grpc.SignalBusServiceServicer):
             # acks added in place: building each SignalAck apart and copying it in costs twice as much
             response = messages.PublishSignalsResponse()
             add = response.acks.add
-            if not refusals:
-                for signal, result in zip(signals, appended, strict=True):
-                    add(signal_id=signal.signal_id, offset=result.offset, duplicate=result.duplicate)
-                return response
             results = iter(appended)
             for index, signal in enumerate(signals):
-                if index in refusals:
-                    add(signal_id=signal.signal_id, error=refusals[index])
+                refusal = refusals.get(index)
+                if refusal is not None:
+                    add(signal_id=signal.signal_id, error=refusal)
                 else:
                     result = next(results)
                     add(signal_id=signal.signal_id, offset=result.offset, duplicate=result.duplicate)
